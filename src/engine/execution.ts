@@ -1,0 +1,382 @@
+// One execution: runs setup, then steps threads as a strategy chooses, recording events
+// with their vector clocks (happens-before) for race detection.
+import { Group, OpKind, OP_NAMES, type Op } from './op.js';
+import type { SharedObject } from './object.js';
+import type { Model } from './model.js';
+import type { Trace, TraceEvent, Violation, ViolationKind } from './result.js';
+import { runtime } from './runtime.js';
+import { groupOf, type Verdict } from './shared.js';
+import type { Gen } from './cell.js';
+import type { LockGraph } from './lockdep.js';
+import { encodeSchedule } from './schedule.js';
+
+export interface Frame { readonly name: string; readonly parent: Frame | null }
+
+export interface Held { o: SharedObject; cls: string; mode: 'read' | 'write'; event: number }
+
+export interface ThreadState {
+  readonly id: number;
+  readonly name: string;
+  readonly gen: Gen<unknown>;
+  /** the next visible operation, null once finished */
+  pending: Op | null;
+  frame: Frame | null;
+  held: Held[];
+  /** events executed so far (the in-thread index of the last one) */
+  nevents: number;
+  clock: Int32Array;
+  objects: number;
+  /** set by a primitive that keeps the thread at a new pending op instead of resuming it */
+  stayed: boolean;
+}
+
+export interface Access { o: SharedObject; g: Group }
+
+export interface Event {
+  tid: number;
+  op: Op;
+  o: SharedObject;
+  g: Group;
+  acq: boolean;
+  rel: boolean;
+  /** further objects of a multi-object step */
+  more: Access[] | null;
+  frame: Frame | null;
+  value: unknown;
+  clock: Int32Array;
+  /** clock of the thread's previous event */
+  pclock: Int32Array;
+}
+
+export type Status = 'running' | 'complete' | 'deadlock' | 'violation';
+
+export interface ExecutionOptions {
+  lockGraph?: LockGraph | null;
+  /** shared across the executions of one exploration, so ids stay the same */
+  ids?: Map<string, number>;
+}
+
+const join = (a: Int32Array, b: Int32Array): void => {
+  for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
+};
+
+export class Execution<S = any> {
+  readonly model: Model<S>;
+  readonly state: S;
+  readonly threads: ThreadState[] = [];
+  readonly events: Event[] = [];
+  readonly schedule: number[] = [];
+  readonly reached = new Set<string>();
+  running: ThreadState | null = null;
+  status: Status = 'running';
+  violation: Violation | null = null;
+  private setupObjects = 0;
+  private readonly lockGraph: LockGraph | null;
+
+  constructor(model: Model<S>, opts: ExecutionOptions = {}) {
+    this.model = model;
+    this.lockGraph = opts.lockGraph ?? null;
+    const prev = runtime.current;
+    runtime.current = this;
+    try {
+      this.state = model.setup();
+      const bodies = model.threads(this.state);
+      const names = Object.keys(bodies);
+      if (names.length > 31) throw new Error('at most 31 threads');
+      names.forEach((name, id) => {
+        this.threads.push({
+          id, name, gen: bodies[name], pending: null, frame: null, held: [], nevents: 0,
+          clock: new Int32Array(names.length), objects: 0, stayed: false,
+        });
+      });
+      for (const t of this.threads) this.resume(t, undefined);
+      if (this.status === 'running') this.finishIfDone();
+    } finally {
+      runtime.current = prev;
+    }
+  }
+
+  allocId(): string {
+    const t = this.running;
+    return t === null ? `${this.setupObjects++}` : `${t.name}#${t.objects++}`;
+  }
+
+  isEnabled(t: ThreadState): boolean {
+    const op = t.pending;
+    if (op === null) return false;
+    if (op.k === OpKind.Atomic || op.k === OpKind.Check) return true;
+    return op.o.enabled(op, t);
+  }
+
+  enabledMask(): number {
+    let m = 0;
+    for (const t of this.threads) if (this.isEnabled(t)) m |= 1 << t.id;
+    return m;
+  }
+
+  unfinished(): ThreadState[] {
+    return this.threads.filter((t) => t.pending !== null);
+  }
+
+  /** Executes the pending op of thread tid (which must be enabled). */
+  step(tid: number): Event {
+    const t = this.threads[tid];
+    const op = t.pending!;
+    const ev: Event = {
+      tid, op, o: op.o, g: Group.Exclusive, acq: false, rel: false, more: null, frame: t.frame,
+      value: undefined, clock: t.clock, pclock: t.clock,
+    };
+    const prev = runtime.current;
+    runtime.current = this;
+    this.running = t;
+    let result: unknown;
+    try {
+      this.schedule.push(tid);
+      result = this.execOp(op, t, ev);
+    } catch (err) {
+      this.fail('model-error', 'model', `${t.name} threw: ${errorText(err)}`);
+    }
+    this.record(ev);
+    if (this.violation && this.violation.trace.events.length < this.events.length) {
+      this.violation.trace = this.trace();
+    }
+    this.lockGraph?.settle(this);
+    if (this.status === 'running') {
+      if (t.stayed) t.stayed = false;
+      else this.resume(t, result);
+    }
+    this.running = null;
+    runtime.current = prev;
+    if (this.status === 'running') this.finishIfDone();
+    return ev;
+  }
+
+  private execOp(op: Op, t: ThreadState, ev: Event): unknown {
+    if (op.k === OpKind.Atomic || op.k === OpKind.Check) {
+      const fp = op.fp!;
+      const acc: Access[] = [];
+      for (const o of fp.writes ?? []) acc.push({ o, g: Group.Exclusive });
+      for (const o of fp.reads ?? []) if (!fp.writes?.includes(o)) acc.push({ o, g: Group.Read });
+      ev.o = acc[0].o;
+      ev.g = acc[0].g;
+      if (acc.length > 1) ev.more = acc.slice(1);
+      if (op.k === OpKind.Atomic) {
+        const r = (op.v as () => unknown)();
+        ev.value = r;
+        return r;
+      }
+      const verdict = (op.v as () => Verdict)();
+      ev.value = verdict === true ? 'ok' : verdict;
+      if (verdict !== true) this.fail('assertion', op.what ?? 'assertion', verdict === false ? `${op.what} failed` : verdict);
+      return undefined;
+    }
+    return op.o.exec(op, t, ev, this);
+  }
+
+  private record(ev: Event): void {
+    const t = this.threads[ev.tid];
+    const c = new Int32Array(t.clock);
+    c[ev.tid] = ++t.nevents;
+    this.joinObject(c, ev.o, ev.g);
+    if (ev.more) for (const a of ev.more) this.joinObject(c, a.o, a.g);
+    ev.clock = c;
+    t.clock = c;
+    const idx = this.events.length;
+    this.events.push(ev);
+    this.updateObject(ev.o, ev.g, c, idx);
+    if (ev.more) for (const a of ev.more) this.updateObject(a.o, a.g, c, idx);
+  }
+
+  private joinObject(c: Int32Array, o: SharedObject, g: Group): void {
+    if (o.clockX) join(c, o.clockX);
+    if (g !== Group.Read && o.clockR) join(c, o.clockR);
+    if (g !== Group.ReadSide && o.clockS) join(c, o.clockS);
+  }
+
+  private updateObject(o: SharedObject, g: Group, c: Int32Array, idx: number): void {
+    o.events.push(idx);
+    if (g === Group.Exclusive) {
+      o.clockX = c;
+      o.clockR = o.clockS = null;
+    } else if (g === Group.Read) {
+      if (o.clockR) join((o.clockR = new Int32Array(o.clockR)), c);
+      else o.clockR = c;
+    } else if (o.clockS) join((o.clockS = new Int32Array(o.clockS)), c);
+    else o.clockS = c;
+  }
+
+  private resume(t: ThreadState, value: unknown): void {
+    const prev = this.running;
+    this.running = t;
+    try {
+      const r = t.gen.next(value);
+      t.pending = r.done ? null : r.value;
+      if (r.done && t.held.length > 0) {
+        this.fail('lock-misuse', t.held[0].cls,
+          `${t.name} finished while holding ${t.held.map((h) => h.o.name).join(', ')}`);
+      }
+    } catch (err) {
+      t.pending = null;
+      this.fail('model-error', 'model', `${t.name} threw: ${errorText(err)}`);
+    } finally {
+      this.running = prev;
+    }
+  }
+
+  private finishIfDone(): void {
+    for (const t of this.threads) if (t.pending !== null) return;
+    this.status = 'complete';
+    const finals = this.model.finals;
+    if (!finals) return;
+    for (const [name, fn] of Object.entries(finals)) {
+      let v: Verdict;
+      try {
+        v = fn(this.state);
+      } catch (err) {
+        this.fail('model-error', name, `final check ${name} threw: ${errorText(err)}`);
+        return;
+      }
+      if (v !== true) {
+        this.fail('final-check', name, v === false ? `${name} failed` : v);
+        return;
+      }
+    }
+  }
+
+  /** Marks the end of an execution in which no thread can move. */
+  deadlock(): void {
+    const blocked = this.unfinished().map((t) => ({
+      thread: t.name, op: OP_NAMES[t.pending!.k], waitsFor: t.pending!.o.name,
+    }));
+    const what = blocked.map((b) => `${b.thread} waits for ${b.waitsFor}`).join('; ');
+    this.fail('deadlock', blocked.map((b) => b.waitsFor).join(' / '), `deadlock: ${what}`);
+    this.violation!.blocked = blocked;
+    this.status = 'deadlock';
+  }
+
+  checkInvariant(): void {
+    const inv = this.model.invariant;
+    if (!inv || this.violation) return;
+    let v: Verdict;
+    try {
+      v = inv(this.state);
+    } catch (err) {
+      this.fail('model-error', 'invariant', `invariant threw: ${errorText(err)}`);
+      return;
+    }
+    if (v !== true) this.fail('invariant', 'invariant', v === false ? 'invariant failed' : v);
+  }
+
+  fail(kind: ViolationKind, property: string, message: string): void {
+    if (this.violation) return;
+    this.status = 'violation';
+    this.violation = { kind, property, message, trace: this.trace() };
+  }
+
+  /** Primitives report misuse through this; the value is what the thread would receive. */
+  misuse(message: string): undefined {
+    this.fail('lock-misuse', 'lock usage', message);
+    return undefined;
+  }
+
+  /** Keeps thread t at a new pending op (a blocking primitive's second phase). */
+  stay(t: ThreadState, op: Op): undefined {
+    t.pending = op;
+    t.stayed = true;
+    return undefined;
+  }
+
+  /** Lock-order edges from every lock t holds to o (lockdep's check at acquire time). */
+  dependOn(t: ThreadState, o: SharedObject, mode: 'read' | 'write', subclass: number): void {
+    const cls = subclass ? `${o.lockClass()}/${subclass}` : o.lockClass();
+    if (this.lockGraph && t.held.length > 0) this.lockGraph.add(t, cls, mode);
+    t.held.push({ o, cls, mode, event: -1 });
+  }
+
+  /** Marks o as held by t (after dependOn, or for a trylock, which adds no edge). */
+  hold(t: ThreadState, o: SharedObject, mode: 'read' | 'write'): void {
+    const last = t.held[t.held.length - 1];
+    if (last && last.o === o && last.event === -1) {
+      last.event = this.events.length;
+      last.mode = mode;
+      return;
+    }
+    t.held.push({ o, cls: o.lockClass(), mode, event: this.events.length });
+  }
+
+  /** dependOn followed by hold: an acquisition that did not block in two phases. */
+  acquired(t: ThreadState, o: SharedObject, mode: 'read' | 'write', subclass: number, edges: boolean): void {
+    if (edges) this.dependOn(t, o, mode, subclass);
+    this.hold(t, o, mode);
+  }
+
+  released(t: ThreadState, o: SharedObject): void {
+    for (let i = t.held.length - 1; i >= 0; i--) {
+      if (t.held[i].o === o) {
+        t.held.splice(i, 1);
+        return;
+      }
+    }
+  }
+
+  reach(witness: string): void {
+    this.reached.add(witness);
+  }
+
+  /** Whether the pending op of t conflicts with event ev (sleep-set wake-up). */
+  pendingDependsOn(t: ThreadState, ev: Event): boolean {
+    const op = t.pending;
+    if (op === null) return false;
+    if (op.k === OpKind.Atomic || op.k === OpKind.Check) {
+      for (const o of op.fp!.writes ?? []) if (this.touches(ev, o, Group.Exclusive)) return true;
+      for (const o of op.fp!.reads ?? []) if (this.touches(ev, o, Group.Read)) return true;
+      return false;
+    }
+    return this.touches(ev, op.o, groupOf(op, op.o));
+  }
+
+  private touches(ev: Event, o: SharedObject, g: Group): boolean {
+    if (ev.o === o && (g !== ev.g || g === Group.Exclusive)) return true;
+    if (ev.more) for (const a of ev.more) if (a.o === o && (g !== a.g || g === Group.Exclusive)) return true;
+    return false;
+  }
+
+  frames(f: Frame | null): string[] {
+    const out: string[] = [];
+    for (let x = f; x; x = x.parent) out.push(x.name);
+    return out.reverse();
+  }
+
+  traceEvent(ev: Event, step: number): TraceEvent {
+    const te: TraceEvent = {
+      step, thread: this.threads[ev.tid].name, frames: this.frames(ev.frame),
+      op: OP_NAMES[ev.op.k], object: ev.o.name,
+    };
+    if (ev.value !== undefined) te.value = plain(ev.value);
+    if (ev.op.what !== undefined) te.what = ev.op.what;
+    return te;
+  }
+
+  trace(upTo = this.events.length): Trace {
+    return {
+      events: this.events.slice(0, upTo).map((e, i) => this.traceEvent(e, i)),
+      schedule: encodeSchedule(this.schedule.slice(0, upTo)),
+      threads: this.threads.map((t) => t.name),
+    };
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Values in traces must survive JSON: bigints and objects become text. */
+function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return `0x${v.toString(16)}`;
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  try {
+    return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x)));
+  } catch {
+    return String(v);
+  }
+}

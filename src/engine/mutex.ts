@@ -1,0 +1,68 @@
+// Mutex and spinlock: lock, trylock, unlock; misuse is reported as lockdep would.
+import { SharedObject } from './object.js';
+import { Group, OpKind, type Op } from './op.js';
+import type { Event, Execution, ThreadState } from './execution.js';
+import type { Gen } from './cell.js';
+
+export interface LockOptions {
+  /** lock class for the lock-order graph; defaults to the name */
+  lockClass?: string;
+  /** 'spinlock' only changes how traces name it */
+  flavour?: 'mutex' | 'spinlock';
+}
+
+export class Mutex extends SharedObject {
+  owner = -1;
+  readonly cls: string;
+  readonly flavour: 'mutex' | 'spinlock';
+
+  constructor(name: string, opts: LockOptions = {}) {
+    super(name);
+    this.cls = opts.lockClass ?? name;
+    this.flavour = opts.flavour ?? 'mutex';
+  }
+
+  override get isLock(): boolean { return true; }
+  override lockClass(): string { return this.cls; }
+
+  /** subclass: lockdep's nesting annotation for holding two locks of one class */
+  *lock(subclass = 0): Gen { yield { k: OpKind.Lock, o: this, v: subclass }; }
+  *unlock(): Gen { yield { k: OpKind.Unlock, o: this }; }
+  *tryLock(): Gen<boolean> { return yield { k: OpKind.TryLock, o: this }; }
+
+  override enabled(op: Op, t: ThreadState): boolean {
+    return op.k !== OpKind.Lock || this.owner < 0 || this.owner === t.id;
+  }
+
+  exec(op: Op, t: ThreadState, ev: Event, x: Execution): unknown {
+    switch (op.k) {
+      case OpKind.Lock:
+        ev.acq = true;
+        if (this.owner === t.id) return x.misuse(`recursive locking: ${t.name} already holds ${this.name}`);
+        x.acquired(t, this, 'write', op.v as number, true);
+        this.owner = t.id;
+        ev.value = 'acquired';
+        return undefined;
+      case OpKind.TryLock:
+        if (this.owner >= 0) {
+          ev.g = Group.Read;
+          ev.value = false;
+          return false;
+        }
+        ev.acq = true;
+        x.acquired(t, this, 'write', 0, false);
+        this.owner = t.id;
+        ev.value = true;
+        return true;
+      default:
+        ev.rel = true;
+        if (this.owner !== t.id) return x.misuse(`${t.name} releases ${this.name}, which it does not hold`);
+        x.released(t, this);
+        this.owner = -1;
+        ev.value = 'released';
+        return undefined;
+    }
+  }
+
+  describe(): unknown { return this.owner < 0 ? 'free' : { owner: this.owner }; }
+}

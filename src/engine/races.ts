@@ -1,0 +1,114 @@
+// Race detection over one execution (Abdulla et al., POPL 2014, with Nidhugg's rule for
+// locks): event i races with a later event j when they conflict, belong to different
+// threads, and no other event orders them. A release never races with a later
+// acquisition (unlock -> lock is a happens-before edge); acquisitions race with each other.
+import { Group } from './op.js';
+import type { Event } from './execution.js';
+import type { SharedObject } from './object.js';
+
+const join = (a: Int32Array, b: Int32Array): void => {
+  for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
+};
+
+function groupOn(ev: Event, o: SharedObject): Group {
+  if (ev.o === o) return ev.g;
+  for (const a of ev.more!) if (a.o === o) return a.g;
+  return Group.Exclusive;
+}
+
+const conflicts = (a: Group, b: Group): boolean => a !== b || a === Group.Exclusive;
+
+/** A failed trylock: it only observed the lock. */
+const isFailedTry = (ev: Event, o: SharedObject): boolean => o.isLock && !ev.acq && !ev.rel && groupOn(ev, o) === Group.Read;
+
+function objectsOf(ev: Event): SharedObject[] {
+  return ev.more ? [ev.o, ...ev.more.map((a) => a.o)] : [ev.o];
+}
+
+/** Index of the last entry below j in an ascending list. */
+function below(list: number[], j: number): number {
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] < j) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** Calls onRace(i, j) for every race whose later event j is at index >= from. */
+export function forEachRace(events: Event[], from: number, onRace: (i: number, j: number) => void): void {
+  for (let j = from; j < events.length; j++) {
+    const ej = events[j];
+    const C = new Int32Array(ej.pclock);
+    const objs = objectsOf(ej);
+    if (objs.length === 1) {
+      scanObject(events, ej, j, ej.o, C, onRace, true);
+    } else {
+      // several objects: merge their histories, newest first, without early stops
+      const idx = new Set<number>();
+      for (const o of objs) for (let k = below(o.events, j); k >= 0; k--) idx.add(o.events[k]);
+      const order = [...idx].sort((a, b) => b - a);
+      for (const i of order) {
+        const ei = events[i];
+        for (const o of objs) if (visit(ei, ej, i, j, o, C, onRace)) break;
+      }
+    }
+  }
+}
+
+function scanObject(events: Event[], ej: Event, j: number, o: SharedObject, C: Int32Array,
+  onRace: (i: number, j: number) => void, stopAtExclusive: boolean): void {
+  const list = o.events;
+  for (let k = below(list, j); k >= 0; k--) {
+    const i = list[k];
+    const ei = events[i];
+    const joined = visit(ei, ej, i, j, o, C, onRace);
+    // every earlier access to o happens-before an exclusive access that we joined
+    if (joined && stopAtExclusive && groupOn(ei, o) === Group.Exclusive) return;
+  }
+}
+
+/** Checks one earlier event on o; returns whether its clock was joined into C. */
+function visit(ei: Event, ej: Event, i: number, j: number, o: SharedObject, C: Int32Array,
+  onRace: (i: number, j: number) => void): boolean {
+  const gi = groupOn(ei, o), gj = groupOn(ej, o);
+  if (!conflicts(gi, gj)) return false;
+  if (o.isLock && ei.rel && (ej.acq || isFailedTry(ej, o))) return false;
+  if (ei.tid !== ej.tid && C[ei.tid] < ei.clock[ei.tid]) {
+    const reversible = !o.isLock || (!ei.rel && (!ej.rel || isFailedTry(ei, o)));
+    if (reversible) onRace(i, j);
+  }
+  join(C, ei.clock);
+  return true;
+}
+
+/**
+ * Threads that can start v = notdep(i).j from the state before i: the first event of such a
+ * thread in v has no happens-before predecessor in v. Returned as a bit mask.
+ */
+export function initials(events: Event[], i: number, j: number): number {
+  const ei = events[i];
+  const ti = ei.tid, ni = ei.clock[ti];
+  const n = ei.clock.length;
+  const first = new Int32Array(n).fill(0x7fffffff);
+  const firstEv: number[] = [];
+  for (let k = i + 1; k <= j; k++) {
+    const ek = events[k];
+    if (k < j && ek.clock[ti] >= ni) continue; // happens after i: not in v
+    if (first[ek.tid] === 0x7fffffff) {
+      first[ek.tid] = ek.clock[ek.tid];
+      firstEv.push(k);
+    }
+  }
+  let mask = 0;
+  for (const k of firstEv) {
+    const ek = events[k];
+    let initial = true;
+    for (let t = 0; t < n && initial; t++) {
+      if (t !== ek.tid && t !== ti && ek.clock[t] >= first[t]) initial = false;
+    }
+    if (initial) mask |= 1 << ek.tid;
+  }
+  return mask;
+}

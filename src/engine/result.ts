@@ -1,0 +1,82 @@
+// What a check answers: the verdict, the counterexample, the stats.
+
+export type ViolationKind =
+  | 'assertion' | 'final-check' | 'invariant' | 'deadlock' | 'lock-order-cycle' | 'lock-misuse' | 'model-error';
+
+export interface TraceEvent {
+  /** position in the execution, from 0 */
+  step: number;
+  thread: string;
+  /** call frames, outermost first */
+  frames: string[];
+  op: string;
+  object: string;
+  value?: unknown;
+  /** what the step does, when the model said */
+  what?: string;
+}
+
+export interface Trace {
+  events: TraceEvent[];
+  /** replays this trace: see schedule.ts */
+  schedule: string;
+  threads: string[];
+}
+
+export interface LockEdge {
+  from: string;
+  to: string;
+  /** mode in which `from` was held and `to` acquired */
+  fromMode: 'read' | 'write';
+  toMode: 'read' | 'write';
+  thread: string;
+  /** the execution that first took `to` while holding `from`, up to that acquisition */
+  trace: Trace;
+}
+
+export interface Violation {
+  kind: ViolationKind;
+  /** the property, check or lock classes concerned */
+  property: string;
+  message: string;
+  trace: Trace;
+  /** for lock-order cycles: the edges, each with its own replayable trace */
+  cycle?: LockEdge[];
+  /** for deadlocks: what each blocked thread waits for */
+  blocked?: { thread: string; waitsFor: string; op: string }[];
+}
+
+export type Verdict = 'holds' | 'violated' | 'incomplete' | 'model-error';
+
+export type IncompleteReason = 'max-executions' | 'step-bound' | 'timeout' | 'samples';
+
+export interface Stats {
+  executions: number;
+  complete: number;
+  deadlocked: number;
+  violating: number;
+  bounded: number;
+  /** stopped because every enabled thread was in the sleep set: redundant work of the reduction */
+  sleepBlocked: number;
+  transitions: number;
+  wallMs: number;
+  peakRssMb: number;
+}
+
+export interface WitnessCount { name: string; executions: number }
+
+export interface CheckResult {
+  model: string;
+  strategy: string;
+  verdict: Verdict;
+  violation?: Violation;
+  /** lock-order cycles also found (reported beside a deadlock) */
+  cycles?: Violation[];
+  incomplete?: IncompleteReason;
+  /** a "holds" whose listed witnesses were not all reached */
+  vacuous?: boolean;
+  witnesses: WitnessCount[];
+  stats: Stats;
+  /** strategy-specific notes, e.g. the guarantee a random search gives */
+  notes?: string[];
+}
