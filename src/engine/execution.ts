@@ -10,6 +10,9 @@ import type { Gen } from './cell.js';
 import type { LockGraph } from './lockdep.js';
 import { encodeSchedule } from './schedule.js';
 
+/** A vector clock: events seen per thread (plain arrays: typed arrays cost a buffer each). */
+export type VectorClock = number[];
+
 export interface Frame { readonly name: string; readonly parent: Frame | null }
 
 export interface Held { o: SharedObject; cls: string; mode: 'read' | 'write'; event: number }
@@ -24,7 +27,7 @@ export interface ThreadState {
   held: Held[];
   /** events executed so far (the in-thread index of the last one) */
   nevents: number;
-  clock: Int32Array;
+  clock: VectorClock;
   objects: number;
   /** set by a primitive that keeps the thread at a new pending op instead of resuming it */
   stayed: boolean;
@@ -43,9 +46,9 @@ export interface Event {
   more: Access[] | null;
   frame: Frame | null;
   value: unknown;
-  clock: Int32Array;
+  clock: VectorClock;
   /** clock of the thread's previous event */
-  pclock: Int32Array;
+  pclock: VectorClock;
 }
 
 export type Status = 'running' | 'complete' | 'deadlock' | 'violation';
@@ -56,7 +59,7 @@ export interface ExecutionOptions {
   ids?: Map<string, number>;
 }
 
-const join = (a: Int32Array, b: Int32Array): void => {
+const join = (a: VectorClock, b: VectorClock): void => {
   for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
 };
 
@@ -86,7 +89,7 @@ export class Execution<S = any> {
       names.forEach((name, id) => {
         this.threads.push({
           id, name, gen: bodies[name], pending: null, frame: null, held: [], nevents: 0,
-          clock: new Int32Array(names.length), objects: 0, stayed: false,
+          clock: new Array<number>(names.length).fill(0), objects: 0, stayed: false,
         });
       });
       for (const t of this.threads) this.resume(t, undefined);
@@ -175,7 +178,7 @@ export class Execution<S = any> {
 
   private record(ev: Event): void {
     const t = this.threads[ev.tid];
-    const c = new Int32Array(t.clock);
+    const c = t.clock.slice();
     c[ev.tid] = ++t.nevents;
     this.joinObject(c, ev.o, ev.g);
     if (ev.more) for (const a of ev.more) this.joinObject(c, a.o, a.g);
@@ -187,21 +190,21 @@ export class Execution<S = any> {
     if (ev.more) for (const a of ev.more) this.updateObject(a.o, a.g, c, idx);
   }
 
-  private joinObject(c: Int32Array, o: SharedObject, g: Group): void {
+  private joinObject(c: VectorClock, o: SharedObject, g: Group): void {
     if (o.clockX) join(c, o.clockX);
     if (g !== Group.Read && o.clockR) join(c, o.clockR);
     if (g !== Group.ReadSide && o.clockS) join(c, o.clockS);
   }
 
-  private updateObject(o: SharedObject, g: Group, c: Int32Array, idx: number): void {
+  private updateObject(o: SharedObject, g: Group, c: VectorClock, idx: number): void {
     o.events.push(idx);
     if (g === Group.Exclusive) {
       o.clockX = c;
       o.clockR = o.clockS = null;
     } else if (g === Group.Read) {
-      if (o.clockR) join((o.clockR = new Int32Array(o.clockR)), c);
+      if (o.clockR) join((o.clockR = o.clockR.slice()), c);
       else o.clockR = c;
-    } else if (o.clockS) join((o.clockS = new Int32Array(o.clockS)), c);
+    } else if (o.clockS) join((o.clockS = o.clockS.slice()), c);
     else o.clockS = c;
   }
 

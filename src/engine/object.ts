@@ -1,7 +1,7 @@
 // Shared objects: the only state threads may share. Each primitive decides when its
 // operations are enabled, performs them, and says how they conflict (their group).
 import { Group, type Op } from './op.js';
-import type { Execution, ThreadState, Event } from './execution.js';
+import type { Execution, ThreadState, Event, VectorClock } from './execution.js';
 import { runtime } from './runtime.js';
 
 export abstract class SharedObject {
@@ -10,9 +10,9 @@ export abstract class SharedObject {
   readonly name: string;
   /** per-execution bookkeeping for happens-before and race detection */
   /** @internal */ events: number[] = [];
-  /** @internal */ clockX: Int32Array | null = null;
-  /** @internal */ clockR: Int32Array | null = null;
-  /** @internal */ clockS: Int32Array | null = null;
+  /** @internal */ clockX: VectorClock | null = null;
+  /** @internal */ clockR: VectorClock | null = null;
+  /** @internal */ clockS: VectorClock | null = null;
 
   constructor(name: string) {
     this.name = name;

@@ -3,10 +3,10 @@
 // threads, and no other event orders them. A release never races with a later
 // acquisition (unlock -> lock is a happens-before edge); acquisitions race with each other.
 import { Group } from './op.js';
-import type { Event } from './execution.js';
+import type { Event, VectorClock } from './execution.js';
 import type { SharedObject } from './object.js';
 
-const join = (a: Int32Array, b: Int32Array): void => {
+const join = (a: VectorClock, b: VectorClock): void => {
   for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
 };
 
@@ -40,7 +40,7 @@ function below(list: number[], j: number): number {
 export function forEachRace(events: Event[], from: number, onRace: (i: number, j: number) => void): void {
   for (let j = from; j < events.length; j++) {
     const ej = events[j];
-    const C = new Int32Array(ej.pclock);
+    const C = ej.pclock.slice();
     const objs = objectsOf(ej);
     if (objs.length === 1) {
       scanObject(events, ej, j, ej.o, C, onRace, true);
@@ -57,7 +57,7 @@ export function forEachRace(events: Event[], from: number, onRace: (i: number, j
   }
 }
 
-function scanObject(events: Event[], ej: Event, j: number, o: SharedObject, C: Int32Array,
+function scanObject(events: Event[], ej: Event, j: number, o: SharedObject, C: VectorClock,
   onRace: (i: number, j: number) => void, stopAtExclusive: boolean): void {
   const list = o.events;
   for (let k = below(list, j); k >= 0; k--) {
@@ -70,7 +70,7 @@ function scanObject(events: Event[], ej: Event, j: number, o: SharedObject, C: I
 }
 
 /** Checks one earlier event on o; returns whether its clock was joined into C. */
-function visit(ei: Event, ej: Event, i: number, j: number, o: SharedObject, C: Int32Array,
+function visit(ei: Event, ej: Event, i: number, j: number, o: SharedObject, C: VectorClock,
   onRace: (i: number, j: number) => void): boolean {
   const gi = groupOn(ei, o), gj = groupOn(ej, o);
   if (!conflicts(gi, gj)) return false;
@@ -91,7 +91,7 @@ export function initials(events: Event[], i: number, j: number): number {
   const ei = events[i];
   const ti = ei.tid, ni = ei.clock[ti];
   const n = ei.clock.length;
-  const first = new Int32Array(n).fill(0x7fffffff);
+  const first = new Array<number>(n).fill(0x7fffffff);
   const firstEv: number[] = [];
   for (let k = i + 1; k <= j; k++) {
     const ek = events[k];

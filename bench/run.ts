@@ -1,0 +1,79 @@
+// npm run bench [-- --quick]: the benchmark suite. Every figure is measured in this run;
+// ratios compare cases measured side by side.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { STRATEGIES } from '../src/engine/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+
+interface CaseResult {
+  verdict: string;
+  incomplete?: string;
+  stats: { executions: number; complete: number; deadlocked: number; violating: number; bounded: number; sleepBlocked: number; transitions: number; wallMs: number };
+  maxRssMb: number;
+}
+
+function runCase(model: string, size: number, strategy: string, max?: number): CaseResult {
+  const args = [join(here, 'case.js'), model, String(size), strategy];
+  if (max) args.push(String(max));
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 }));
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// Small sizes finish in seconds under every strategy; the naive search is the reference.
+const ENGINE_CASES: [string, number][] = quick
+  ? [['readers-writers', 3], ['lastzero', 3], ['indexer', 12], ['filesystem', 14], ['locked-counter', 3], ['rwsem-pair', 2]]
+  : [['readers-writers', 4], ['lastzero', 4], ['indexer', 13], ['filesystem', 16], ['locked-counter', 4], ['rwsem-pair', 3]];
+
+const strategies = Object.keys(STRATEGIES).filter((s) => s !== 'random' && s !== 'pct');
+const figures: Record<string, unknown> = {};
+const rows: string[][] = [];
+const engine: Record<string, Record<string, CaseResult>> = {};
+for (const [model, size] of ENGINE_CASES) {
+  const byStrategy: Record<string, CaseResult> = {};
+  for (const s of strategies) {
+    const r = runCase(model, size, s);
+    byStrategy[s] = r;
+    const st = r.stats;
+    const secs = Math.max(st.wallMs, 1) / 1000;
+    const naive = byStrategy.naive?.stats.executions;
+    rows.push([
+      `${model}(${size})`, s, r.verdict, fmt(st.executions), fmt(st.complete), fmt(st.deadlocked + st.violating),
+      fmt(st.sleepBlocked), fmt(st.transitions), fmt(st.transitions / secs), fmt(st.executions / secs),
+      String(r.maxRssMb), naive ? (st.executions / naive).toFixed(3) : '',
+    ]);
+  }
+  engine[`${model}(${size})`] = byStrategy;
+}
+figures.engine = engine;
+console.log('Engine: classic DPOR benchmarks\n');
+console.log(table(['model', 'strategy', 'verdict', 'executions', 'complete', 'deadlock/viol', 'sleep-blocked', 'transitions', 'trans/s', 'exec/s', 'peak MB', 'vs naive'], rows));
+
+// Memory over a long run: 10^6 executions (fewer with --quick).
+const memExecutions = quick ? 100_000 : 1_000_000;
+const memRows: string[][] = [];
+const memory: Record<string, CaseResult> = {};
+for (const s of strategies) {
+  const r = runCase('readers-writers', 8, s, memExecutions);
+  memory[s] = r;
+  memRows.push(['readers-writers(8)', s, fmt(r.stats.executions), fmt(r.stats.transitions / (r.stats.wallMs / 1000)), String(r.maxRssMb)]);
+}
+figures.memory = memory;
+console.log(`\nMemory: ${fmt(memExecutions)} executions (stopped by the budget)\n`);
+console.log(table(['model', 'strategy', 'executions', 'trans/s', 'peak MB'], memRows));
+
+const outDir = join(here, '..', '..', 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const file = join(outDir, `bench-${quick ? 'quick' : 'full'}.json`);
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, figures }, null, 2));
+console.log(`\nfigures written to ${file}`);

@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// mmcheck: the command line.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  explore, replay, STRATEGIES, ScheduleMismatch, ScheduleSyntaxError, ReplayDivergence,
+  type CheckResult, type Model, type StrategyName,
+} from '../engine/index.js';
+import { EXIT, UsageError } from './errors.js';
+import { isModelFile, loadModelFile } from './load.js';
+import { writeOutput } from './output.js';
+import { progressReporter } from './progress.js';
+import { findTarget, targets } from '../scenarios/index.js';
+import { renderText, traceLines } from '../report/text.js';
+import { renderJson, type ResultDocument } from '../report/json.js';
+import { styler } from '../report/style.js';
+
+const positiveInt = (flag: string) => (v: string): number => {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError(`${flag} takes a positive whole number, not "${v}"`);
+  return Number(v);
+};
+
+async function resolveModel(target: string): Promise<Model> {
+  if (isModelFile(target)) return loadModelFile(target);
+  const t = findTarget(target);
+  if (!t) throw new UsageError(`unknown model or design "${target}" (mmcheck list shows them)`);
+  return t.model();
+}
+
+function exitCodeOf(r: CheckResult): number {
+  switch (r.verdict) {
+    case 'holds': return EXIT.holds;
+    case 'violated': return EXIT.violated;
+    case 'incomplete': return EXIT.incomplete;
+    default: return EXIT.modelError;
+  }
+}
+
+interface CheckOpts {
+  strategy: StrategyName;
+  maxExecutions?: number;
+  stepBound?: number;
+  timeout?: number;
+  format: 'text' | 'json';
+  output?: string;
+  quiet?: boolean;
+}
+
+async function runCheck(target: string, o: CheckOpts): Promise<number> {
+  const model = await resolveModel(target);
+  const progress = progressReporter(!o.quiet);
+  let r: CheckResult;
+  try {
+    r = explore(model, {
+      strategy: o.strategy, maxExecutions: o.maxExecutions, stepBound: o.stepBound,
+      timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000, onProgress: progress.update,
+    });
+  } finally {
+    progress.done();
+  }
+  const s = styler(o.output ? null : process.stdout);
+  const text = o.format === 'json' ? renderJson(r) : o.quiet ? `${renderText(r, s).split('\n')[0]}\n` : renderText(r, s);
+  writeOutput(text, o.output);
+  return exitCodeOf(r);
+}
+
+async function runReplay(what: string, o: { model?: string; format: 'text' | 'json'; output?: string }): Promise<number> {
+  let schedule = what;
+  let modelName = o.model;
+  if (what.endsWith('.json')) {
+    let doc: ResultDocument;
+    try {
+      doc = JSON.parse(readFileSync(what, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`cannot read ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (doc?.schema !== 'mmcheck/result' || !doc.result) throw new UsageError(`${what} is not an mmcheck result (mmcheck check --format json)`);
+    if (!doc.result.violation) throw new UsageError(`${what} holds no counterexample to replay`);
+    schedule = doc.result.violation.trace.schedule;
+    modelName ??= doc.result.model;
+  }
+  if (!modelName) throw new UsageError('replay of a schedule needs --model NAME|FILE');
+  const model = await resolveModel(modelName);
+  const rep = replay(model, schedule);
+  if (o.format === 'json') {
+    writeOutput(JSON.stringify({ schema: 'mmcheck/replay', version: 1, status: rep.status, violation: rep.violation, trace: rep.trace }, null, 2) + '\n', o.output);
+  } else {
+    const head = rep.violation ? `${model.name}: replay ends in ${rep.violation.kind}: ${rep.violation.message}` : `${model.name}: replay ends ${rep.status}`;
+    writeOutput([head, ...traceLines(rep.trace)].join('\n') + '\n', o.output);
+  }
+  return rep.violation ? (rep.violation.kind === 'model-error' ? EXIT.modelError : EXIT.violated) : EXIT.holds;
+}
+
+function runList(): number {
+  const byGroup = new Map<string, string[]>();
+  const all = targets();
+  const w = Math.max(...all.map((t) => t.name.length));
+  for (const t of all) {
+    const lines = byGroup.get(t.group) ?? [];
+    lines.push(`  ${t.name.padEnd(w)}  ${t.description}`);
+    byGroup.set(t.group, lines);
+  }
+  const out: string[] = [];
+  for (const [g, lines] of byGroup) out.push(`${g}s:`, ...lines, '');
+  out.push('strategies:');
+  for (const [n, d] of Object.entries(STRATEGIES)) out.push(`  ${n.padEnd(w)}  ${d}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return EXIT.holds;
+}
+
+function program(setExit: (code: number) => void): Command {
+  const p = new Command('mmcheck')
+    .description('Explore every interleaving of kernel mmap / fault / zap paths and report a verdict with a replayable counterexample.')
+    .version(JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
+    .showSuggestionAfterError(true);
+
+  const formatOpt = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+  p.command('check')
+    .description('explore a built-in model or design, or a model file (.ts/.js), and print the verdict')
+    .argument('<target>', 'a name from `mmcheck list`, or a model file')
+    .addOption(new Option('--strategy <name>', 'exploration strategy').choices(Object.keys(STRATEGIES)).default('dpor'))
+    .option('--max-executions <n>', 'stop after this many executions (verdict: incomplete)', positiveInt('--max-executions'))
+    .option('--step-bound <n>', 'cut an execution after this many steps (verdict: incomplete)', positiveInt('--step-bound'))
+    .option('--timeout <seconds>', 'stop after this many seconds (verdict: incomplete)', positiveInt('--timeout'))
+    .addOption(formatOpt())
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-q, --quiet', 'print only the verdict line')
+    .addHelpText('after', '\nExamples:\n  mmcheck check demo-race\n  mmcheck check readers-writers --strategy naive\n  mmcheck check my-model.ts --format json -o result.json\n\nExit codes: 0 holds, 1 violated, 2 usage or input error, 3 incomplete, 4 model error.')
+    .action(async (target: string, o: CheckOpts) => setExit(await runCheck(target, o)));
+
+  p.command('replay')
+    .description('replay a counterexample from its schedule string or a JSON result')
+    .argument('<schedule|result.json>', 'a schedule such as 0*3.1.0, or a file written by check --format json')
+    .option('--model <name|file>', 'the model the schedule belongs to (read from the JSON result if given)')
+    .addOption(formatOpt())
+    .option('-o, --output <file>', 'write the trace to a file instead of stdout')
+    .addHelpText('after', '\nExamples:\n  mmcheck replay 0.1*2.0 --model demo-race\n  mmcheck replay result.json')
+    .action(async (what: string, o: { model?: string; format: 'text' | 'json'; output?: string }) => setExit(await runReplay(what, o)));
+
+  p.command('list')
+    .description('list the built-in models, designs and strategies')
+    .action(() => setExit(runList()));
+  return p;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.holds;
+  try {
+    await program((c) => { code = c; }).parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.usage;
+    if (err instanceof UsageError || err instanceof ScheduleMismatch || err instanceof ScheduleSyntaxError) {
+      process.stderr.write(`mmcheck: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof ReplayDivergence) {
+      process.stderr.write(`mmcheck: model error: ${err.message}\n`);
+      return EXIT.modelError;
+    }
+    process.stderr.write(`mmcheck: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,63 @@
+// Plain-text report of a check: verdict, what is wrong, the trace one step a line, stats.
+import type { CheckResult, Stats, Trace, TraceEvent } from '../engine/index.js';
+import { plain, type Styler } from './style.js';
+
+export function verdictLine(r: CheckResult, s: Styler = plain): string {
+  const v = r.verdict;
+  const colour = v === 'holds' ? 'green' : v === 'incomplete' ? 'yellow' : 'red';
+  let text: string = v === 'model-error' ? 'model error' : v;
+  if (v === 'holds' && r.vacuous) text = 'holds (vacuous: a witness was never reached)';
+  if (v === 'incomplete') text = `incomplete: ${describeIncomplete(r)}`;
+  if (r.violation) text += ` (${r.violation.kind}: ${r.violation.property})`;
+  return `${r.model}: ${s(colour, text)}`;
+}
+
+function describeIncomplete(r: CheckResult): string {
+  switch (r.incomplete) {
+    case 'max-executions': return 'execution budget reached';
+    case 'step-bound': return 'an execution reached the step bound';
+    case 'timeout': return 'time budget reached';
+    case 'samples': return `holds up to ${r.stats.executions} samples`;
+    default: return 'search cut short';
+  }
+}
+
+export function statsLine(st: Stats): string {
+  const kinds = [
+    [st.complete, 'complete'], [st.deadlocked, 'deadlocked'], [st.violating, 'violating'],
+    [st.bounded, 'bounded'], [st.sleepBlocked, 'sleep-blocked'],
+  ].filter(([n]) => (n as number) > 0).map(([n, k]) => `${n} ${k}`);
+  const rate = st.wallMs > 0 ? `, ${Math.round(st.transitions / (st.wallMs / 1000)).toLocaleString('en-US')} transitions/s` : '';
+  return `${st.executions.toLocaleString('en-US')} executions (${kinds.join(', ') || 'none'}), ` +
+    `${st.transitions.toLocaleString('en-US')} transitions, ${st.wallMs} ms${rate}, peak ${st.peakRssMb} MB`;
+}
+
+export function stepLine(e: TraceEvent): string {
+  const where = e.frames.length ? `${e.frames.join(' > ')}: ` : '';
+  const value = e.value === undefined ? '' : ` = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}`;
+  const what = e.what ? ` [${e.what}]` : '';
+  return `${where}${e.op} ${e.object}${what}${value}`;
+}
+
+export function traceLines(t: Trace): string[] {
+  const w = Math.max(...t.threads.map((n) => n.length));
+  const sw = String(Math.max(0, t.events.length - 1)).length;
+  return t.events.map((e) => `  ${String(e.step).padStart(sw)}  ${e.thread.padEnd(w)}  ${stepLine(e)}`);
+}
+
+export function renderText(r: CheckResult, s: Styler = plain): string {
+  const out = [verdictLine(r, s)];
+  if (r.violation) {
+    out.push(`  ${r.violation.message}`);
+    for (const c of r.cycles ?? []) out.push(`  also: ${c.message}`);
+    out.push('', `trace (schedule ${r.violation.trace.schedule}):`);
+    out.push(...traceLines(r.violation.trace));
+  }
+  if (r.witnesses.length) {
+    out.push('', 'witnesses:');
+    for (const w of r.witnesses) out.push(`  ${w.executions > 0 ? s('green', 'reached') : s('yellow', 'never  ')}  ${w.name} (${w.executions} executions)`);
+  }
+  for (const n of r.notes ?? []) out.push(`note: ${n}`);
+  out.push('', `${r.strategy}: ${statsLine(r.stats)}`);
+  return out.join('\n') + '\n';
+}
