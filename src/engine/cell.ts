@@ -36,11 +36,13 @@ export class Cell<T> extends SharedObject {
         ev.value = this.value;
         return this.value;
       case OpKind.Write:
+        ev.prev = this.value;
         this.value = op.v as T;
         ev.value = this.value;
         return undefined;
       default: {
         const old = this.value;
+        ev.prev = old;
         this.value = (op.v as (v: T) => T)(old);
         ev.value = this.value;
         return old;

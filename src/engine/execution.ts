@@ -40,8 +40,14 @@ export interface Event {
   op: Op;
   o: SharedObject;
   g: Group;
+  /** a lock acquisition (or the attempt of a blocking one) */
   acq: boolean;
+  /** a lock release */
   rel: boolean;
+  /** found the lock busy: a failed trylock, or a write-lock that joined the wait queue */
+  busy: boolean;
+  /** the written object's value before this step (for reversing waits); per write of an atomic step */
+  prev: unknown;
   /** further objects of a multi-object step */
   more: Access[] | null;
   frame: Frame | null;
@@ -126,7 +132,7 @@ export class Execution<S = any> {
     const t = this.threads[tid];
     const op = t.pending!;
     const ev: Event = {
-      tid, op, o: op.o, g: Group.Exclusive, acq: false, rel: false, more: null, frame: t.frame,
+      tid, op, o: op.o, g: Group.Exclusive, acq: false, rel: false, busy: false, prev: undefined, more: null, frame: t.frame,
       value: undefined, clock: t.clock, pclock: t.clock,
     };
     const prev = runtime.current;
@@ -164,6 +170,7 @@ export class Execution<S = any> {
       ev.g = acc[0].g;
       if (acc.length > 1) ev.more = acc.slice(1);
       if (op.k === OpKind.Atomic) {
+        if (fp.writes) ev.prev = fp.writes.map((o) => (o as { value?: unknown }).value);
         const r = (op.v as () => unknown)();
         ev.value = r;
         return r;

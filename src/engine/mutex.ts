@@ -46,6 +46,7 @@ export class Mutex extends SharedObject {
       case OpKind.TryLock:
         if (this.owner >= 0) {
           ev.g = Group.Read;
+          ev.busy = true;
           ev.value = false;
           return false;
         }

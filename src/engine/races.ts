@@ -1,8 +1,11 @@
 // Race detection over one execution (Abdulla et al., POPL 2014, with Nidhugg's rule for
 // locks): event i races with a later event j when they conflict, belong to different
-// threads, and no other event orders them. A release never races with a later
-// acquisition (unlock -> lock is a happens-before edge); acquisitions race with each other.
-import { Group } from './op.js';
+// threads, and no other event orders them. A release followed by a blocking acquisition is
+// a happens-before edge, never a race (the acquisition could not have run earlier);
+// acquisitions race with each other, and a release races with a later attempt that does
+// not block (a trylock, or a write-lock that may join the queue) and with an earlier
+// attempt that found the lock busy.
+import { Group, OpKind } from './op.js';
 import type { Event, VectorClock } from './execution.js';
 import type { SharedObject } from './object.js';
 
@@ -10,16 +13,16 @@ const join = (a: VectorClock, b: VectorClock): void => {
   for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
 };
 
-function groupOn(ev: Event, o: SharedObject): Group {
+function groupOn(ev: Event, o: SharedObject): Group | null {
   if (ev.o === o) return ev.g;
-  for (const a of ev.more!) if (a.o === o) return a.g;
-  return Group.Exclusive;
+  if (ev.more) for (const a of ev.more) if (a.o === o) return a.g;
+  return null;
 }
 
 const conflicts = (a: Group, b: Group): boolean => a !== b || a === Group.Exclusive;
 
-/** A failed trylock: it only observed the lock. */
-const isFailedTry = (ev: Event, o: SharedObject): boolean => o.isLock && !ev.acq && !ev.rel && groupOn(ev, o) === Group.Read;
+/** Acquisitions that wait for the lock: disabled while it is held. */
+const blocks = (ev: Event): boolean => ev.op.k === OpKind.Lock || ev.op.k === OpKind.ReadLock || ev.op.k === OpKind.WriteWait;
 
 function objectsOf(ev: Event): SharedObject[] {
   return ev.more ? [ev.o, ...ev.more.map((a) => a.o)] : [ev.o];
@@ -51,7 +54,7 @@ export function forEachRace(events: Event[], from: number, onRace: (i: number, j
       const order = [...idx].sort((a, b) => b - a);
       for (const i of order) {
         const ei = events[i];
-        for (const o of objs) if (visit(ei, ej, i, j, o, C, onRace)) break;
+        for (const o of objs) if (visit(events, ei, ej, i, j, o, C, onRace)) break;
       }
     }
   }
@@ -63,24 +66,43 @@ function scanObject(events: Event[], ej: Event, j: number, o: SharedObject, C: V
   for (let k = below(list, j); k >= 0; k--) {
     const i = list[k];
     const ei = events[i];
-    const joined = visit(ei, ej, i, j, o, C, onRace);
+    const joined = visit(events, ei, ej, i, j, o, C, onRace);
     // every earlier access to o happens-before an exclusive access that we joined
     if (joined && stopAtExclusive && groupOn(ei, o) === Group.Exclusive) return;
   }
 }
 
 /** Checks one earlier event on o; returns whether its clock was joined into C. */
-function visit(ei: Event, ej: Event, i: number, j: number, o: SharedObject, C: VectorClock,
+function visit(events: Event[], ei: Event, ej: Event, i: number, j: number, o: SharedObject, C: VectorClock,
   onRace: (i: number, j: number) => void): boolean {
   const gi = groupOn(ei, o), gj = groupOn(ej, o);
-  if (!conflicts(gi, gj)) return false;
-  if (o.isLock && ei.rel && (ej.acq || isFailedTry(ej, o))) return false;
-  if (ei.tid !== ej.tid && C[ei.tid] < ei.clock[ei.tid]) {
-    const reversible = !o.isLock || (!ei.rel && (!ej.rel || isFailedTry(ei, o)));
-    if (reversible) onRace(i, j);
+  if (gi === null || gj === null || !conflicts(gi, gj)) return false;
+  if (o.isLock && ei.rel && blocks(ej)) return false;
+  if (ei.tid !== ej.tid && C[ei.tid] < ei.clock[ei.tid] && (!o.isLock || !ej.rel || ei.busy)) {
+    if (ej.op.k === OpKind.Until && ej.o === o) reverseWait(events, o, i, j, onRace);
+    else onRace(i, j);
   }
   join(C, ei.clock);
   return true;
+}
+
+/**
+ * A wait that passed after write i could have run before i only if the value i overwrote
+ * satisfied it. Otherwise an earlier write disabled it: reverse the wait with the latest
+ * write whose previous value let it pass (none: the wait could not have run earlier).
+ */
+function reverseWait(events: Event[], o: SharedObject, i: number, j: number, onRace: (i: number, j: number) => void): void {
+  const pred = events[j].op.v as (v: unknown) => boolean;
+  const list = o.events;
+  for (let k = below(list, i + 1); k >= 0; k--) {
+    const ek = events[list[k]];
+    if (groupOn(ek, o) !== Group.Exclusive) continue;
+    const before = ek.op.k === OpKind.Atomic ? (ek.prev as unknown[])[ek.op.fp!.writes!.indexOf(o)] : ek.prev;
+    if (pred(before)) {
+      onRace(list[k], j);
+      return;
+    }
+  }
 }
 
 /**

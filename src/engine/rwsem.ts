@@ -58,7 +58,7 @@ export class RwSem extends SharedObject {
         ev.value = 'acquired (read)';
         return undefined;
       case OpKind.TryReadLock:
-        if (this.writer >= 0 || this.waiters.length > 0) { ev.g = Group.Read; ev.value = false; return false; }
+        if (this.writer >= 0 || this.waiters.length > 0) { ev.g = Group.Read; ev.busy = true; ev.value = false; return false; }
         ev.acq = true; ev.g = Group.ReadSide;
         this.takeRead(tid, x, t);
         ev.value = true;
@@ -81,6 +81,7 @@ export class RwSem extends SharedObject {
           return undefined;
         }
         this.waiters.push(tid);
+        ev.busy = true;
         ev.value = 'waits (write)';
         return x.stay(t, { k: OpKind.WriteWait, o: this });
       case OpKind.WriteWait:
@@ -91,7 +92,7 @@ export class RwSem extends SharedObject {
         ev.value = 'acquired (write)';
         return undefined;
       case OpKind.TryWriteLock:
-        if (!this.free() || this.waiters.length > 0) { ev.g = Group.Read; ev.value = false; return false; }
+        if (!this.free() || this.waiters.length > 0) { ev.g = Group.Read; ev.busy = true; ev.value = false; return false; }
         ev.acq = true;
         this.writer = tid;
         x.hold(t, this, 'write');
