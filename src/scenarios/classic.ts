@@ -23,6 +23,17 @@ function positive(what: string, n: number): void {
  * writes x[0]; reader i reads its own x[i], then x[0]. Each reader sees the write or not:
  * 2^N traces, which source-DPOR explores without redundant executions.
  */
+function* rwWriter(x: Cell<number>[]): Gen {
+  yield* x[0].write(1);
+}
+
+function* rwReader(x: Cell<number>[], i: number): Gen<number> {
+  yield* x[i].read();
+  return yield* x[0].read();
+}
+
+// Thread bodies are generator functions defined once: a generator literal evaluated in
+// threads() would be a new closure every execution, which V8 runs far slower.
 export function readersWriters(n = 3): Model<{ x: Cell<number>[] }> {
   positive('readers', n);
   return defineModel({
@@ -30,19 +41,23 @@ export function readersWriters(n = 3): Model<{ x: Cell<number>[] }> {
     description: `one writer and ${n} lock-free readers of x[0] (2^N traces)`,
     setup: () => ({ x: range(n + 1).map((i) => new Cell(`x[${i}]`, 0)) }),
     threads: ({ x }) => {
-      const bodies: ThreadBodies = {
-        writer: (function* (): Gen { yield* x[0].write(1); })(),
-      };
-      for (const i of range(n, 1)) {
-        bodies[`reader${i}`] = (function* (): Gen<number> {
-          yield* x[i].read();
-          return yield* x[0].read();
-        })();
-      }
+      const bodies: ThreadBodies = { writer: rwWriter(x) };
+      for (const i of range(n, 1)) bodies[`reader${i}`] = rwReader(x, i);
       return bodies;
     },
     snapshot: ({ x }) => ({ x: values(x) }),
   });
+}
+
+function* lastzeroSearch(array: Cell<number>[]): Gen<number> {
+  let i = array.length - 1;
+  while ((yield* array[i].read()) !== 0) i--;
+  return i;
+}
+
+function* lastzeroIncrement(array: Cell<number>[], j: number): Gen {
+  const v = yield* array[j - 1].read();
+  yield* array[j].write(v + 1);
 }
 
 /**
@@ -56,19 +71,8 @@ export function lastzero(n = 5): Model<{ array: Cell<number>[] }> {
     description: `thread 0 searches for the last zero while ${n} threads increment array cells`,
     setup: () => ({ array: range(n + 1).map((i) => new Cell(`array[${i}]`, 0)) }),
     threads: ({ array }) => {
-      const bodies: ThreadBodies = {
-        thread0: (function* (): Gen<number> {
-          let i = n;
-          while ((yield* array[i].read()) !== 0) i--;
-          return i;
-        })(),
-      };
-      for (const j of range(n, 1)) {
-        bodies[`thread${j}`] = (function* (): Gen {
-          const v = yield* array[j - 1].read();
-          yield* array[j].write(v + 1);
-        })();
-      }
+      const bodies: ThreadBodies = { thread0: lastzeroSearch(array) };
+      for (const j of range(n, 1)) bodies[`thread${j}`] = lastzeroIncrement(array, j);
       return bodies;
     },
     snapshot: ({ array }) => ({ array: values(array) }),
@@ -98,17 +102,18 @@ export function indexer(n = 12, { size = 128, max = 4 }: IndexerSize = {}): Mode
   const cas = kfunc('cas', function* (entry: Cell<number>, w: number): Gen<boolean> {
     return (yield* entry.update((v) => (v === 0 ? w : v))) === 0;
   });
+  function* insert(table: Cell<number>[], tid: number): Gen {
+    for (let m = 1; m <= max; m++) {
+      const w = m * 11 + tid;
+      let h = (w * 7) % size;
+      while (!(yield* cas(table[h], w))) h = (h + 1) % size;
+    }
+  }
   return defineModel({
     name: 'indexer',
     description: `${n} threads insert ${max} messages each into a ${size}-entry hash table with compare-and-swap`,
     setup: () => ({ table: range(size).map((h) => new Cell(`table[${h}]`, 0)) }),
-    threads: ({ table }) => Object.fromEntries(range(n).map((tid) => [`thread${tid}`, (function* (): Gen {
-      for (let m = 1; m <= max; m++) {
-        const w = m * 11 + tid;
-        let h = (w * 7) % size;
-        while (!(yield* cas(table[h], w))) h = (h + 1) % size;
-      }
-    })()])),
+    threads: ({ table }) => Object.fromEntries(range(n).map((tid) => [`thread${tid}`, insert(table, tid)])),
     finals: {
       'every message is in the table once': ({ table }) => {
         const stored = table.map((c) => c.value).filter((v) => v !== 0).sort((a, b) => a - b);
@@ -145,6 +150,25 @@ export function filesystem(n = 14, { inodes = 32, blocks = 26 }: FilesystemSize 
   positive('inodes', inodes);
   positive('blocks', blocks);
   if (Math.min(n, inodes) > blocks) throw new RangeError(`filesystem: ${Math.min(n, inodes)} inodes cannot all get one of ${blocks} blocks`);
+  function* allocate({ locki, inode, lockb, busy }: Filesystem, tid: number): Gen {
+    const i = tid % inodes;
+    yield* locki[i].lock();
+    if ((yield* inode[i].read()) === 0) {
+      let b = (i * 2) % blocks;
+      for (;;) {
+        yield* lockb[b].lock();
+        if (!(yield* busy[b].read())) {
+          yield* busy[b].write(true);
+          yield* inode[i].write(b + 1);
+          yield* lockb[b].unlock();
+          break;
+        }
+        yield* lockb[b].unlock();
+        b = (b + 1) % blocks;
+      }
+    }
+    yield* locki[i].unlock();
+  }
   return defineModel({
     name: 'filesystem',
     description: `${n} threads allocate blocks to inodes under inode and block locks (${inodes} inodes, ${blocks} blocks)`,
@@ -154,25 +178,7 @@ export function filesystem(n = 14, { inodes = 32, blocks = 26 }: FilesystemSize 
       lockb: range(blocks).map((b) => new Mutex(`lockb[${b}]`, { lockClass: 'lockb' })),
       busy: range(blocks).map((b) => new Cell(`busy[${b}]`, false)),
     }),
-    threads: ({ locki, inode, lockb, busy }) => Object.fromEntries(range(n).map((tid) => [`thread${tid}`, (function* (): Gen {
-      const i = tid % inodes;
-      yield* locki[i].lock();
-      if ((yield* inode[i].read()) === 0) {
-        let b = (i * 2) % blocks;
-        for (;;) {
-          yield* lockb[b].lock();
-          if (!(yield* busy[b].read())) {
-            yield* busy[b].write(true);
-            yield* inode[i].write(b + 1);
-            yield* lockb[b].unlock();
-            break;
-          }
-          yield* lockb[b].unlock();
-          b = (b + 1) % blocks;
-        }
-      }
-      yield* locki[i].unlock();
-    })()])),
+    threads: (fs) => Object.fromEntries(range(n).map((tid) => [`thread${tid}`, allocate(fs, tid)])),
     finals: {
       'each busy block belongs to exactly one inode': ({ inode, busy }) => {
         const owners = range(blocks).map((b) => inode.filter((c) => c.value === b + 1).length);
@@ -203,35 +209,37 @@ export function lockedCounter(n = 3): Model<{ lock: Mutex; count: Cell<number> }
   });
 }
 
+interface Pair { sem: RwSem; a: Cell<number>; b: Cell<number> }
+
+function* pairWriter({ sem, a, b }: Pair): Gen {
+  yield* sem.writeLock();
+  yield* a.write(1);
+  yield* b.write(1);
+  yield* sem.writeUnlock();
+}
+
+function* pairReader({ sem, a, b }: Pair): Gen<number> {
+  yield* sem.readLock();
+  const x = yield* a.read();
+  const y = yield* b.read();
+  yield* check([a, b], 'reader sees a whole pair', () => x === y || `reader saw a = ${x} but b = ${y}`);
+  yield* sem.readUnlock();
+  return x;
+}
+
 /**
  * One writer updates the pair (a, b) under an rw-semaphore's write side; N readers read
  * both under its read side and assert that they never see one written without the other.
  */
-export function rwsemPair(n = 2): Model<{ sem: RwSem; a: Cell<number>; b: Cell<number> }> {
+export function rwsemPair(n = 2): Model<Pair> {
   positive('readers', n);
   return defineModel({
     name: 'rwsem-pair',
     description: `${n} readers of a pair of cells under an rw-semaphore that one writer updates`,
     setup: () => ({ sem: new RwSem('sem'), a: new Cell('a', 0), b: new Cell('b', 0) }),
-    threads: ({ sem, a, b }) => {
-      const bodies: ThreadBodies = {
-        writer: (function* (): Gen {
-          yield* sem.writeLock();
-          yield* a.write(1);
-          yield* b.write(1);
-          yield* sem.writeUnlock();
-        })(),
-      };
-      for (const r of range(n, 1)) {
-        bodies[`reader${r}`] = (function* (): Gen<number> {
-          yield* sem.readLock();
-          const x = yield* a.read();
-          const y = yield* b.read();
-          yield* check([a, b], 'reader sees a whole pair', () => x === y || `reader saw a = ${x} but b = ${y}`);
-          yield* sem.readUnlock();
-          return x;
-        })();
-      }
+    threads: (p) => {
+      const bodies: ThreadBodies = { writer: pairWriter(p) };
+      for (const r of range(n, 1)) bodies[`reader${r}`] = pairReader(p);
       return bodies;
     },
     snapshot: ({ sem, a, b }) => ({ sem: sem.describe(), a: a.value, b: b.value }),
