@@ -86,3 +86,14 @@ test('json output replays to the same trace', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a progress line appears on a terminal for a long run, and never in a pipe', () => {
+  const args = ['check', 'lastzero', '--strategy', 'naive', '--max-executions', '1500000'];
+  const tty = spawnSync('script', ['-qfec', [process.execPath, cli, ...args].join(' '), '/dev/null'],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.match(tty.stdout, /\r\x1b\[K[\d,]+ executions, [\d,]+\/s, \d+\.\d s/);
+  const pipe = run(...args);
+  assert.equal(pipe.code, 3);
+  assert.equal(pipe.err, '');
+  assert.doesNotMatch(pipe.out, /executions, [\d,]+\/s/);
+});
