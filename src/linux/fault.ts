@@ -4,20 +4,24 @@ import { atomic, check, kfunc, type Gen, type PropertyResult, type SharedObject 
 import { lock_mm_and_find_vma, lock_vma_under_rcu, mmap_read_unlock, vma_end_read, type mm_struct } from './mm.js';
 import { handle_mm_fault } from './memory.js';
 import { walk, walk_path, type walk_hit } from './pgtable.js';
-import { VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, type vm_fault_t } from './mm_types.js';
+import { VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, type vm_fault_t } from './mm_types.js';
 
 /**
- * do_user_addr_fault() (arch/x86/mm/fault.c): the per-VMA lock first; if the VMA is missing, write-locked by an mmap
- * or munmap in progress, or detached, fall back to mmap_lock (read). VM_FAULT_RETRY and
- * access-permission checks are not modelled.
+ * do_user_addr_fault() (arch/x86/mm/fault.c): the per-VMA lock first; if the VMA is missing,
+ * write-locked by an mmap or munmap in progress, or detached, or if the fault returned
+ * VM_FAULT_RETRY (having dropped the VMA lock), it is handled again under mmap_lock (read).
+ * Access-permission checks and signals are not modelled.
  */
 export const do_user_addr_fault = kfunc('do_user_addr_fault', function* (mm: mm_struct, address: number, write: boolean): Gen<vm_fault_t> {
   const locked = yield* lock_vma_under_rcu(mm, address);
   if (locked) {
     const fault = yield* handle_mm_fault(locked, address, { write, vma_lock: true });
-    yield* vma_end_read(locked);
-    return fault;
+    if (fault !== VM_FAULT_RETRY) {
+      yield* vma_end_read(locked);
+      return fault;
+    }
   }
+  // lock_mmap: retry:
   const vma = yield* lock_mm_and_find_vma(mm, address);
   if (!vma) return VM_FAULT_SIGSEGV; // bad_area_nosemaphore()
   const fault = yield* handle_mm_fault(vma, address, { write, vma_lock: false });

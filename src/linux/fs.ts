@@ -62,10 +62,12 @@ export function vma_last_pgoff(vma: vm_area_struct): number {
 
 /**
  * vma_interval_tree_foreach() (mm/interval_tree.c): the VMAs whose page offsets overlap
- * [first, last]. One read: the caller holds i_mmap_rwsem, so the tree cannot change meanwhile.
+ * [first, last], in vm_pgoff order; equal keys in insertion order (the insert of
+ * include/linux/interval_tree_generic.h puts an equal key to the right). One read: the caller
+ * holds i_mmap_rwsem, so the tree cannot change meanwhile.
  */
 export const vma_interval_tree_foreach = kfunc('vma_interval_tree_foreach', function* (mapping: address_space, first: number, last: number): Gen<vm_area_struct[]> {
   return yield* atomic({ reads: [mapping.i_mmap] }, 'vma_interval_tree_foreach', () =>
     mapping.i_mmap.value.filter((v) => v.vm_pgoff <= last && vma_last_pgoff(v) >= first)
-      .sort((a, b) => a.vm_pgoff - b.vm_pgoff || a.vm_start - b.vm_start));
+      .sort((a, b) => a.vm_pgoff - b.vm_pgoff));
 });

@@ -2,7 +2,7 @@
 // taken under the page-table lock the kernel takes; reads without a lock are one step each.
 import { atomic, kfunc, type Gen } from '../engine/index.js';
 import { ALIGN, ALIGN_DOWN, IS_ALIGNED, pmd_order, pud_order } from './arch.js';
-import { BUG } from './mm.js';
+import { BUG, vma_end_read } from './mm.js';
 import {
   PT_NONE, level_addr_end, pgd_offset, pmd_alloc, pmd_lockptr, pmd_offset, pte_alloc, pte_lockptr, pte_offset,
   pud_alloc, pud_offset, read_entry, type pt_entry, type pt_level,
@@ -12,7 +12,7 @@ import {
 } from './huge_memory.js';
 import { i_mmap_lock_read, i_mmap_lock_write, i_mmap_unlock_read, i_mmap_unlock_write, vma_interval_tree_foreach, vma_interval_tree_remove, vma_last_pgoff } from './fs.js';
 import {
-  EINVAL, ENOMEM, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_REMAP_FLAGS,
+  EINVAL, ENOMEM, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_REMAP_FLAGS,
   is_cow_mapping, linear_page_index, vm_flags_set, vma_is_anonymous,
   type address_space, type fault_flags, type vm_area_struct, type vm_fault, type vm_fault_t,
 } from './mm_types.js';
@@ -177,11 +177,26 @@ const __do_fault = kfunc('__do_fault', function* (vmf: vm_fault): Gen<vm_fault_t
   return yield* vmf.vma.vm_ops!.fault!(vmf);
 });
 
+/**
+ * mm/memory.c: vmf_can_call_fault(), called first by do_read_fault(), do_cow_fault() and
+ * do_shared_fault(): without ->map_pages (no vm_ops in the model has one: it has no page
+ * cache) ->fault never runs under the per-VMA lock; the lock is dropped and the arch handler
+ * retries under mmap_lock.
+ */
+const vmf_can_call_fault = kfunc('vmf_can_call_fault', function* (vmf: vm_fault): Gen<vm_fault_t> {
+  if (!vmf.flags.vma_lock) return 0;
+  yield* vma_end_read(vmf.vma);
+  return VM_FAULT_RETRY;
+});
+
 // mm/memory.c: do_fault(); without ->fault a missing PTE is SIGBUS.
 const do_fault = kfunc('do_fault', function* (vmf: vm_fault): Gen<vm_fault_t> {
   const vma = vmf.vma;
   const mm = vma.vm_mm;
-  if (vma.vm_ops?.fault) return yield* __do_fault(vmf);
+  if (vma.vm_ops?.fault) {
+    const ret = yield* vmf_can_call_fault(vmf);
+    return ret || (yield* __do_fault(vmf));
+  }
   if ((yield* read_entry(vmf.pmd!, 'pte_offset_map')).kind !== 'table') return VM_FAULT_SIGBUS;
   const ptl = pte_lockptr(mm, vmf.address);
   yield* ptl.lock();
@@ -247,8 +262,9 @@ export const __handle_mm_fault = kfunc('__handle_mm_fault', function* (vma: vm_a
     } else if (orig_pud.kind === 'leaf') {
       return 0; // huge_pud_set_accessed()
     }
-    // pud_trans_unstable(): a huge PUD raced with pmd_alloc(), retry_pud
-    if ((yield* pmd_alloc(mm, address)).kind !== 'leaf') break;
+    yield* pmd_alloc(mm, address);
+    // pud_trans_unstable(): a huge PUD raced with pmd_alloc() (or the entry is empty): retry_pud
+    if ((yield* read_entry(vmf.pud, 'pud_trans_unstable')).kind === 'table') break;
   }
   vmf.pmd = pmd_offset(mm, address);
   const orig_pmd = yield* read_entry(vmf.pmd, 'pmd_none?');
@@ -301,16 +317,23 @@ function* zap_huge(vma: vm_area_struct, level: 'pmd' | 'pud', addr: number, next
 // mm/memory.c: zap_pmd_range(); the lockless pmd read, then the huge-leaf or PTE-table path.
 const zap_pmd_range = kfunc('zap_pmd_range', function* (vma: vm_area_struct, addr: number, end: number): Gen {
   const mm = vma.vm_mm;
-  for (; addr < end; addr = level_addr_end(mm, 'pmd', addr, end)) {
+  while (addr < end) {
     const next = level_addr_end(mm, 'pmd', addr, end);
     const e = pmd_offset(mm, addr);
     let pmd = yield* read_entry(e, 'pmd_is_huge?');
     if (pmd.kind === 'leaf') {
-      if (yield* zap_huge(vma, 'pmd', addr, next)) continue;
+      if (yield* zap_huge(vma, 'pmd', addr, next)) {
+        addr = next;
+        continue;
+      }
       pmd = yield* read_entry(e, 'pmd_none?');
+      // a leaf again (a fault refilled it): zap_pte_range()'s pte_offset_map_lock() fails,
+      // returns addr, and the same pmd is tried again ("if (addr != next) pmd--")
+      if (pmd.kind === 'leaf') continue;
     }
     // pte_offset_map_lock() rechecks a table; tables under a live VMA are never freed
     if (pmd.kind === 'table') yield* zap_pte_range(vma, addr, next);
+    addr = next;
   }
 });
 
@@ -323,7 +346,13 @@ const zap_pud_range = kfunc('zap_pud_range', function* (vma: vm_area_struct, add
     let pud = yield* read_entry(e, 'pud_trans_huge?');
     if (pud.kind === 'leaf') {
       if (yield* zap_huge(vma, 'pud', addr, next)) continue;
-      pud = yield* read_entry(e, 'pud_none_or_clear_bad');
+      // pud_none_or_clear_bad(): a leaf that a fault put back meanwhile is not a table, so
+      // pud_bad() holds and pud_clear_bad() clears it (no lock taken)
+      pud = yield* atomic({ writes: [e] }, 'pud_none_or_clear_bad', () => {
+        const was = e.value;
+        if (was.kind === 'leaf') e.value = PT_NONE;
+        return was;
+      });
     }
     if (pud.kind === 'table') yield* zap_pmd_range(vma, addr, next);
   }

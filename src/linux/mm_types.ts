@@ -53,9 +53,11 @@ export const VM_FAULT_SIGBUS = 'VM_FAULT_SIGBUS';
 export const VM_FAULT_SIGSEGV = 'VM_FAULT_SIGSEGV';
 export const VM_FAULT_NOPAGE = 'VM_FAULT_NOPAGE';
 export const VM_FAULT_FALLBACK = 'VM_FAULT_FALLBACK';
+/** the fault released the per-VMA lock and must be retried under mmap_lock (vmf_can_call_fault) */
+export const VM_FAULT_RETRY = 'VM_FAULT_RETRY';
 export type vm_fault_t =
   | 0 | typeof VM_FAULT_OOM | typeof VM_FAULT_SIGBUS | typeof VM_FAULT_SIGSEGV
-  | typeof VM_FAULT_NOPAGE | typeof VM_FAULT_FALLBACK;
+  | typeof VM_FAULT_NOPAGE | typeof VM_FAULT_FALLBACK | typeof VM_FAULT_RETRY;
 
 /** VM_FAULT_ERROR */
 export function fault_is_error(r: vm_fault_t): boolean {

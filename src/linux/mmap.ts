@@ -11,7 +11,7 @@ import { i_mmap_lock_write, i_mmap_unlock_write, vma_interval_tree_insert } from
 import { do_remap_pfn_range, free_pgtables, get_remap_pgoff, unmap_vmas } from './memory.js';
 import { __get_unmapped_area, round_hint_to_min } from './unmapped_area.js';
 import {
-  EACCES, EEXIST, EINVAL, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE,
+  EACCES, EEXIST, EFAULT, EINVAL, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE,
   PROT_EXEC, PROT_READ, PROT_WRITE, VM_REMAP_FLAGS, IS_ERR_VALUE, is_cow_mapping,
   type VmFlag, type file, type mmap_action, type private_ref, type vm_area_desc, type vm_area_struct, type vm_operations_struct,
 } from './mm_types.js';
@@ -111,16 +111,27 @@ export function mmap_action_ioremap_full(desc: vm_area_desc, start_pfn: number):
 
 /**
  * mmap_action_prepare() (mm/util.c): a remap sets VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP and
- * an IO remap becomes a plain one. Only kernels where it returns an error fail here.
+ * an IO remap becomes a plain one (io_remap_pfn_range_prepare(), mm/internal.h).
+ * mm tree 2026: check_mmap_action() rejects an error_override that is not an error, and
+ * remap_pfn_range_prepare() (mm/memory.c) fails a range outside the desc (range_in_vma_desc)
+ * and a copy-on-write remap not covering it. 6.19/7.0: it returns nothing, and
+ * remap_pfn_range_prepare(desc, pfn) checks copy-on-write against the whole desc only.
  */
 export function mmap_action_prepare(desc: vm_area_desc): number {
   const action = desc.action;
   const can_fail = desc.mm.kernel.mmap_action_prepare_can_fail;
+  const is_cow = is_cow_mapping(desc.vm_flags);
+  // check_mmap_action()
+  if (can_fail && action.error_override && !IS_ERR_VALUE(action.error_override)) return -EINVAL;
   if (action.type === 'MMAP_NOTHING') return 0;
-  // remap_pfn_range_prepare(): a copy-on-write remap must cover the whole range
-  const { start, size } = action.remap;
-  const err = get_remap_pgoff(is_cow_mapping(desc.vm_flags), start, start + size, desc.start, desc.end);
-  if (err && can_fail) return err;
+  if (can_fail) {
+    const start = action.remap.start, end = start + action.remap.size;
+    if (start < desc.start || end > desc.end) return -EFAULT;
+    const err = get_remap_pgoff(is_cow, start, end, desc.start, desc.end);
+    if (err) return err;
+  } else {
+    get_remap_pgoff(is_cow, desc.start, desc.end, desc.start, desc.end);
+  }
   for (const f of VM_REMAP_FLAGS) desc.vm_flags.add(f);
   action.type = 'MMAP_REMAP_PFN';
   return 0;
@@ -216,21 +227,23 @@ const maybe_rmap_unlock_action = kfunc('maybe_rmap_unlock_action', function* (vm
 });
 
 /**
- * mmap_action_finish() (mm/util.c): the success hook (or vm_ops->mapped), then the rmap lock
- * is released, and only then, on error, the VMA is unmapped (f96e1d5f15b7's order).
+ * mmap_action_finish() (mm/util.c). mm tree 2026: vm_ops->mapped() if the action succeeded,
+ * then the rmap lock is released, and only then, on error, the VMA is unmapped and
+ * error_override ?: err returned. 6.19/7.0 (with f96e1d5f15b7): error_hook() filters the
+ * action's error, or success_hook() runs; call_action_complete() then unlocks and unmaps.
  */
 const mmap_action_finish = kfunc('mmap_action_finish', function* (vma: vm_area_struct, action: mmap_action, err: number): Gen<number> {
   const mm = vma.vm_mm;
-  const api = mm.kernel.mmap_action_api;
-  if (!err) {
-    if (api === 'mapped') err = yield* call_vma_mapped(vma);
-    else if (action.success_hook) err = yield* action.success_hook(vma);
+  if (mm.kernel.mmap_action_api === 'hooks') {
+    if (err) return action.error_hook ? action.error_hook(err) : err;
+    return action.success_hook ? yield* action.success_hook(vma) : 0;
   }
+  if (!err) err = yield* call_vma_mapped(vma);
+  // "do_munmap() might take rmap lock, so release if held."
   yield* maybe_rmap_unlock_action(vma, action);
   if (!err) return 0;
   yield* do_munmap(mm, vma.vm_start, vma.vm_end - vma.vm_start);
-  if (api === 'mapped') return action.error_override || err;
-  return action.error_hook ? action.error_hook(err) : err;
+  return action.error_override || err;
 });
 
 // mm/util.c: mmap_action_complete(); REMAP_PFN is remap_pfn_range_complete().
@@ -243,6 +256,19 @@ const mmap_action_complete = kfunc('mmap_action_complete', function* (vma: vm_ar
     err = -EINVAL; // mmap_action_prepare() should have turned it into REMAP_PFN
   }
   return yield* mmap_action_finish(vma, action, err);
+});
+
+/**
+ * mm/vma.c: call_action_complete() of 6.19/7.0 with f96e1d5f15b7 ('hooks' API): the rmap lock
+ * is released after the hooks, and only then, on error, the VMA is unmapped. The mm tree of
+ * 2026 calls mmap_action_complete() directly, which does both itself.
+ */
+const call_action_complete = kfunc('call_action_complete', function* (map: mmap_state, action: mmap_action,
+  vma: vm_area_struct): Gen<number> {
+  const err = yield* mmap_action_complete(vma, action);
+  if (map.hold_file_rmap_lock) yield* i_mmap_unlock_write(vma.vm_file!.f_mapping);
+  if (err) yield* do_munmap(map.mm, vma.vm_start, vma.vm_end - vma.vm_start);
+  return err;
 });
 
 // PROPOSED, in no kernel: the driver's populate step (KernelVersion.proposed_populate_hook).
@@ -282,7 +308,9 @@ export const __mmap_region = kfunc('__mmap_region', function* (mm: mm_struct, fi
   }
   yield* __mmap_complete(map);
   if (desc) {
-    error = yield* mmap_action_complete(vma, desc.action);
+    error = mm.kernel.mmap_action_api === 'hooks'
+      ? yield* call_action_complete(map, desc.action, vma)
+      : yield* mmap_action_complete(vma, desc.action);
     if (error) return error;
   }
   if (mm.kernel.proposed_populate_hook && vma.vm_ops?.populate) {

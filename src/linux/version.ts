@@ -7,16 +7,24 @@ export type ThpSysfs = 'always' | 'madvise' | 'never';
 export interface KernelVersion {
   readonly name: string;
   /**
-   * mmap_action completion API: 'hooks' = action->success_hook(vma) / error_hook(err)
-   * (6.19, 7.0); 'mapped' = vm_ops->mapped(start, end, pgoff, file, &priv) and
-   * action->error_override (mm tree 2026, success/error hooks removed).
+   * mmap_action completion API. 'hooks' (6.19, 7.0, with f96e1d5f15b7 as in 7.0.y):
+   * mmap_action_finish() runs action->error_hook(err) on the action's error or else
+   * action->success_hook(vma); call_action_complete() (mm/vma.c) then releases the rmap lock
+   * and, on error, unmaps. 'mapped' (mm tree 2026, hooks removed): vm_ops->mapped(start, end,
+   * pgoff, file, &priv), rmap unlock, unmap, action->error_override ?: err, all in
+   * mmap_action_finish() (mm/util.c).
    */
   readonly mmap_action_api: 'hooks' | 'mapped';
-  /** mmap_action_prepare() returns an error (mm tree 2026); before, it returns void */
+  /**
+   * mmap_action_prepare() returns an error (mm tree 2026): check_mmap_action() (error_override
+   * not an error: -EINVAL) and remap_pfn_range_prepare() (range outside the desc: -EFAULT;
+   * copy-on-write range not the whole desc: -EINVAL). Before, it returns void.
+   */
   readonly mmap_action_prepare_can_fail: boolean;
   /**
    * vma_file_bypass_thp_tuneables(): a VM_PFNMAP VMA with ->huge_fault gets huge orders
-   * whatever the sysfs THP setting (mm/huge_memory.c, mm tree 2026).
+   * whatever the sysfs THP setting (mm/huge_memory.c, mm tree 2026; not in the stored
+   * huge_memory.c, see docs/model.md).
    */
   readonly pfnmap_huge_fault_bypasses_thp_sysfs: boolean;
   /** the THP sysfs policy of the machine (the Kconfig default is 'always') */

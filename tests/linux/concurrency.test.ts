@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cell, RwSem, check, defineModel, reach, type CheckResult, type Gen } from '../../src/engine/index.js';
 import {
-  MAP_FIXED, MAP_SHARED, PROT_READ, __vm_munmap, kernel, present_leaves, pte_offset, unmap_mapping_range,
-  user_access, vm_mmap_pgoff, type mm_options,
+  ALIGN_DOWN, MAP_FIXED, MAP_SHARED, PROT_READ, VM_FAULT_FALLBACK, VM_REMAP_FLAGS, __vm_munmap, address_space_alloc, file_alloc,
+  kernel, mm_alloc, order_size, present_leaves, pte_offset, pud_order, unmap_mapping_range, user_access, vm_flags_set,
+  vm_mmap_pgoff, vmf_insert_pfn_pmd, vmf_insert_pfn_pud, type mm_options, type mm_struct, type vm_fault,
 } from '../../src/linux/index.js';
 import type { driver_options } from './driver.js';
-import { MiB, PAGE, VA, explore_both, world } from './helpers.js';
+import { GiB, MiB, PAGE, VA, explore_both, world } from './helpers.js';
 
 type W = ReturnType<typeof world>;
 
@@ -202,4 +203,58 @@ test('lock order: a hidden action that takes the driver lock against a zap under
     assert.ok(cycle, `${r.strategy}: ${r.violation?.kind}`);
     assert.deepEqual(new Set(cycle.cycle!.map((e) => e.from)), new Set(['i_mmap_rwsem', 'driver_lock']), r.strategy);
   }
+});
+
+/** Leaves in tables that no walk reaches (an entry above them is not a table). */
+function unreachable_leaves(mm: mm_struct): string | true {
+  const pt = mm.pgtables;
+  const above = { pud: ['pgd'], pmd: ['pgd', 'pud'], pte: ['pgd', 'pud', 'pmd'] } as const;
+  const stale = pt.all().filter((s) => s.level !== 'pgd' && s.entry.value.kind === 'leaf' &&
+    above[s.level].some((l) => pt.peek(l, s.base).kind !== 'table'));
+  return stale.length === 0 || `leaves under a non-table entry: ${stale.map((s) => s.entry.name).join(', ')}`;
+}
+
+test('a fault that fell back at PUD order while another installed a PUD leaf retries, never filling the PMD level below it', () => {
+  // __handle_mm_fault(): pud_trans_unstable() rereads the PUD entry after pmd_alloc() and goes
+  // back to retry_pud when a huge PUD appeared meanwhile.
+  const model = defineModel({
+    name: 'PUD leaf vs a fault that fell back',
+    setup: () => {
+      const mm = mm_alloc();
+      const calls = new Cell('driver.pud_calls', 0);
+      const vm_ops = {
+        *huge_fault(vmf: vm_fault, order: number): Gen<'VM_FAULT_FALLBACK' | 'VM_FAULT_NOPAGE' | 'VM_FAULT_SIGBUS'> {
+          const pud = order === pud_order(mm.arch);
+          // the first PUD-order attempt falls back, every later one inserts
+          if (pud && (yield* calls.update((n) => n + 1)) === 0) {
+            reach('fell back at PUD order');
+            return VM_FAULT_FALLBACK;
+          }
+          const base = ALIGN_DOWN(vmf.address, order_size(mm.arch, order));
+          const pfn = (base - VA) / PAGE;
+          return (pud ? yield* vmf_insert_pfn_pud(vmf, pfn, false) : yield* vmf_insert_pfn_pmd(vmf, pfn, false)) as 'VM_FAULT_NOPAGE';
+        },
+      };
+      const file = file_alloc('dev.file', {
+        *mmap(_f, vma) {
+          vm_flags_set(vma, ...VM_REMAP_FLAGS);
+          vma.vm_ops = vm_ops;
+          return 0;
+        },
+      }, address_space_alloc('dev.mapping'));
+      return { mm, file };
+    },
+    threads: (w) => ({
+      first: (function* (): Gen {
+        yield* vm_mmap_pgoff(w.mm, w.file, VA, GiB, PROT_READ, MAP_SHARED | MAP_FIXED, 0);
+        yield* user_access(w.mm, VA);
+      })(),
+      second: (function* (): Gen {
+        yield* user_access(w.mm, VA + 4 * MiB);
+      })(),
+    }),
+    finals: { 'no leaf below a huge PUD': (w) => unreachable_leaves(w.mm) },
+    witnesses: ['fell back at PUD order'],
+  });
+  holds(explore_both(model));
 });

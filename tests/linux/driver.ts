@@ -2,7 +2,8 @@
 // of the mm's driver interfaces, so the tests can drive every path of the model.
 import type { Cell, Gen, RwSem } from '../../src/engine/index.js';
 import {
-  ALIGN_DOWN, VM_FAULT_FALLBACK, VM_FAULT_SIGBUS, VM_REMAP_FLAGS, address_space_alloc, file_alloc, leaf_in_range, mmap_action_ioremap_full,
+  ALIGN_DOWN, VM_FAULT_FALLBACK, VM_FAULT_SIGBUS, VM_REMAP_FLAGS, address_space_alloc, file_alloc, leaf_in_range, mmap_action_ioremap,
+  mmap_action_ioremap_full,
   order_level, order_size, pfn_order_aligned, remap_pfn_range, vm_flags_set, vmf_insert_pfn, vmf_insert_pfn_pmd,
   vmf_insert_pfn_pud, type address_space, type file, type file_operations, type mm_struct, type vm_area_desc,
   type vm_area_struct, type vm_fault, type vm_fault_t, type vm_operations_struct,
@@ -24,6 +25,8 @@ export interface driver_options {
   readonly remap_in_mmap?: boolean;
   /** ->mmap_prepare requests an IO_REMAP_PFN action over the whole range */
   readonly action?: boolean;
+  /** ...or over [desc->start + offset, + size) instead (bytes; may reach beyond the desc) */
+  readonly action_range?: { readonly offset: number; readonly size: number };
   readonly hide_from_rmap?: boolean;
   /** legacy ->mmap fails with this error (after its remap, if any) */
   readonly mmap_error?: number;
@@ -115,7 +118,11 @@ export function test_device(mm: mm_struct, opts: driver_options = {}, name = 'de
       if (opts.in_mmap) yield* opts.in_mmap(null);
       for (const f of VM_REMAP_FLAGS) desc.vm_flags.add(f);
       desc.vm_ops = vm_ops;
-      if (opts.action) mmap_action_ioremap_full(desc, base_pfn + desc.pgoff);
+      const range = opts.action_range;
+      if (range) {
+        const page = desc.mm.arch.page_size;
+        mmap_action_ioremap(desc, desc.start + range.offset, base_pfn + desc.pgoff + Math.floor(range.offset / page), range.size);
+      } else if (opts.action) mmap_action_ioremap_full(desc, base_pfn + desc.pgoff);
       desc.action.hide_from_rmap_until_complete = opts.hide_from_rmap ?? false;
       desc.action.success_hook = () => complete();
       if (opts.error_hook) desc.action.error_hook = opts.error_hook;

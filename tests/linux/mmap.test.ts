@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, defineModel, type Gen, type TraceEvent } from '../../src/engine/index.js';
 import {
-  KERNELS, MAP_FIXED, MAP_SHARED, PROT_READ, kernel, present_leaves, sequential_trace, vm_mmap_pgoff, type KernelVersion,
+  EFAULT, EINVAL, KERNELS, MAP_FIXED, MAP_SHARED, PROT_READ, kernel, present_leaves, sequential_trace, vm_mmap_pgoff, type KernelVersion,
   type vm_area_struct,
 } from '../../src/linux/index.js';
 import { PAGE, VA, run_task, world } from './helpers.js';
@@ -12,6 +12,9 @@ import type { driver_options } from './driver.js';
 
 const EIO = 5;
 const ENXIO = 6;
+
+/** Who releases the hidden rmap lock: call_action_complete() (6.19/7.0), mmap_action_finish() (mm tree). */
+const rmap_unlocker = (k: KernelVersion) => (k.mmap_action_api === 'hooks' ? 'call_action_complete' : 'maybe_rmap_unlock_action');
 
 function* map(w: ReturnType<typeof world>, len = 2 * PAGE) {
   return yield* vm_mmap_pgoff(w.mm, w.dev.file, VA, len, PROT_READ, MAP_SHARED | MAP_FIXED, 0);
@@ -95,7 +98,7 @@ test('with hide_from_rmap_until_complete, i_mmap_rwsem stays write-held from the
       const remap = at(events, step('set_pte_at(pte_mkspecial(pfn_pte(pfn)))'));
       const unlock = at(events, op_on('write-unlock', 'i_mmap_rwsem'));
       assert.equal(hide ? unlock > remap : unlock < remap, true, `${k.name} hide=${hide}: ${[remap, unlock]}`);
-      assert.equal(events[unlock].frames.includes('maybe_rmap_unlock_action'), hide);
+      assert.equal(events[unlock].frames.includes(rmap_unlocker(k)), hide);
     }
   }
 });
@@ -104,22 +107,43 @@ for (const k of [KERNELS['v6.19'], KERNELS['mm-2026']]) {
   test(`${k.name}: a failing action releases i_mmap_rwsem, then unmaps the VMA`, () => {
     const { events, ret } = mmap_trace({ iface: 'mmap_prepare', action: true, hide_from_rmap: true, complete_error: -EIO }, k);
     assert.equal(ret, -EIO);
-    const unlock = at(events, op_on('write-unlock', 'i_mmap_rwsem', 'maybe_rmap_unlock_action'));
+    const unlock = at(events, op_on('write-unlock', 'i_mmap_rwsem', rmap_unlocker(k)));
     const munmap = at(events, in_frame('do_munmap'));
     const relock = at(events, op_on('write-lock', 'i_mmap_rwsem', 'do_munmap'));
     assert.ok(unlock >= 0 && unlock < munmap && munmap < relock, `${[unlock, munmap, relock]}`);
   });
 }
 
+/** One mmap_prepare mmap; returns the result and what is left. */
+function prepared(k: KernelVersion, d: driver_options) {
+  const r = run_task(() => world({ iface: 'mmap_prepare', action: true, ...d }, { kernel: k }), map);
+  return { ret: r.ret, violation: r.violation, left: [r.w.mm.mm_mt.value.length, r.w.dev.mapping.i_mmap.value.length, present_leaves(r.w.mm).length] };
+}
+
 test('the error a failed action returns: error_hook (hooks API), error_override (mapped API)', () => {
-  const ret = (k: KernelVersion, d: driver_options) =>
-    run_task(() => world({ iface: 'mmap_prepare', action: true, complete_error: -EIO, ...d }, { kernel: k }), map);
   const to_enxio = { error_hook: () => -ENXIO };
-  assert.equal(ret(kernel('v7.0'), to_enxio).ret, -ENXIO);
-  assert.equal(ret(kernel('mm-2026'), to_enxio).ret, -EIO);
-  const r = ret(kernel('mm-2026'), { error_override: -ENXIO });
-  assert.equal(r.ret, -ENXIO);
-  assert.deepEqual([r.violation, r.w.mm.mm_mt.value, r.w.dev.mapping.i_mmap.value, present_leaves(r.w.mm)], [null, [], [], []]);
+  // an unaligned remap start fails the action itself (remap_pfn_range_internal: -EINVAL)
+  const unaligned = { action_range: { offset: 1, size: PAGE } };
+  // 6.19/7.0: error_hook filters the action's error, not the success hook's; both unmap
+  assert.deepEqual(prepared(kernel('v7.0'), { ...unaligned, ...to_enxio }), { ret: -ENXIO, violation: null, left: [0, 0, 0] });
+  assert.deepEqual(prepared(kernel('v7.0'), { complete_error: -EIO, ...to_enxio }), { ret: -EIO, violation: null, left: [0, 0, 0] });
+  // mm tree: no error hook; error_override replaces the error of the action or of ->mapped
+  assert.deepEqual(prepared(kernel('mm-2026'), { complete_error: -EIO, ...to_enxio }), { ret: -EIO, violation: null, left: [0, 0, 0] });
+  assert.deepEqual(prepared(kernel('mm-2026'), { complete_error: -EIO, error_override: -ENXIO }), { ret: -ENXIO, violation: null, left: [0, 0, 0] });
+  assert.deepEqual(prepared(kernel('mm-2026'), { ...unaligned, error_override: -ENXIO }), { ret: -ENXIO, violation: null, left: [0, 0, 0] });
+});
+
+test('mm tree: mmap_action_prepare() refuses a remap outside the desc and a non-error error_override', () => {
+  const beyond = { action_range: { offset: PAGE, size: 2 * PAGE } };
+  // remap_pfn_range_prepare(): range_in_vma_desc() fails before any VMA exists
+  assert.deepEqual(prepared(kernel('mm-2026'), beyond), { ret: -EFAULT, violation: null, left: [0, 0, 0] });
+  // 7.0 has no such check: the remap maps a PFN beyond the end of the VMA
+  const old = run_task(() => world({ iface: 'mmap_prepare', ...beyond }, { kernel: kernel('v7.0') }), map);
+  assert.equal(old.ret, VA);
+  assert.deepEqual(present_leaves(old.w.mm).map((l) => (l.start - VA) / PAGE), [1, 2]);
+  // check_mmap_action()
+  assert.deepEqual(prepared(kernel('mm-2026'), { error_override: ENXIO }), { ret: -EINVAL, violation: null, left: [0, 0, 0] });
+  assert.equal(prepared(kernel('v7.0'), { error_override: ENXIO }).ret, VA);
 });
 
 test('a failing legacy ->mmap has its partial remap undone and leaves no VMA', () => {

@@ -1,6 +1,7 @@
 // Installing PFNs and faulting them in (kernel.md sections 3 and 4), one task at a time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { atomic } from '../../src/engine/index.js';
 import {
   ARCHES, MAP_FIXED, MAP_SHARED, PROT_READ, PROT_WRITE, VM_FAULT_NOPAGE, count_tables, present_leaves, remap_pfn_range,
   unmap_mapping_range, user_access, vm_mmap_pgoff, vmf_insert_pfn, type present_leaf,
@@ -157,4 +158,28 @@ test('an observed access checks a property of the PFN it reaches in the walk ste
   });
   assert.equal(r.violation?.property, 'reaches only PFN base + 1');
   assert.equal(r.violation?.message, 'reached 0');
+});
+
+test('->fault runs under mmap_lock after the VMA-lock attempt retried; ->huge_fault under the VMA lock', () => {
+  // vmf_can_call_fault(): no ->map_pages, so do_fault() drops the VMA lock and returns
+  // VM_FAULT_RETRY; do_user_addr_fault() handles the fault again under mmap_lock (read)
+  const held: string[] = [];
+  const r = run_task(() => world({
+    base_pfn: BASE_PFN, huge_fault: true,
+    *in_fault(vmf) {
+      const { vm_mm: mm, vm_lock } = vmf.vma;
+      held.push(yield* atomic({ reads: [mm.mmap_lock, vm_lock] }, 'locks held',
+        () => `mmap_lock readers ${mm.mmap_lock.nreaders}, VMA readers ${vm_lock.value.readers}`));
+    },
+  }), function* (w) {
+    // file offset 1 page: both huge orders fall back
+    yield* map(w, VA, 2 * MiB, 1);
+    return yield* user_access(w.mm, VA);
+  });
+  assert.equal(r.violation, null);
+  assert.deepEqual([r.ret.kind, r.ret.faults], ['reached', 1]);
+  const vma_lock = 'mmap_lock readers 0, VMA readers 1', mmap_lock = 'mmap_lock readers 1, VMA readers 0';
+  // PUD and PMD huge faults, ->fault retried; again under mmap_lock from the top, where the PMD
+  // table pmd_alloc() left rules out the PUD order: the PMD huge fault, then ->fault
+  assert.deepEqual(held, [vma_lock, vma_lock, mmap_lock, mmap_lock]);
 });

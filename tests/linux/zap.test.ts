@@ -60,6 +60,20 @@ test('unmap_mapping_range reaches the file range in every VMA of every mm that m
   assert.deepEqual(spans(r.w.mm2), [['pte', 0, 2], ['pte', 2, 4], ['pte', 3, 5]]);
 });
 
+test('unmap_mapping_range walks i_mmap in file-offset order, VMAs at one offset in the order they were linked', () => {
+  // the interval tree inserts an equal key to the right of the existing ones
+  const r = run_task(() => {
+    const w = world({ base_pfn: BASE_PFN });
+    return { w, mm2: mm_alloc({ name: 'mm2' }), f2: file_alloc('dev.file2', w.dev.file.f_op, w.dev.mapping) };
+  }, function* ({ w, mm2, f2 }) {
+    yield* map(w.mm, w.dev.file, VA + 8 * PAGE, PAGE, 1);
+    yield* map(mm2, f2, VA, PAGE, 1);
+    yield* map(w.mm, w.dev.file, VA, PAGE, 0);
+    return (yield* unmap_mapping_range(w.dev.mapping, 0, 0, true)).map((v) => `${v.vm_mm.name}@${(v.vm_start - VA) / PAGE}`);
+  });
+  assert.deepEqual(r.ret, ['mm@0', 'mm@8', 'mm2@0']);
+});
+
 test('munmap takes the VMA out of the tree and i_mmap, clears its entries and frees its page tables', () => {
   const r = run_task(() => world({ base_pfn: BASE_PFN }), function* (w) {
     yield* map(w.mm, w.dev.file, VA, 2 * PAGE);
