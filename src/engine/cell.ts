@@ -20,8 +20,10 @@ export class Cell<T> extends SharedObject {
   /** Blocks until pred holds (a visible read, enabled only then); returns the value seen. */
   *until(pred: (v: T) => boolean, what?: string): Gen<T> { return yield { k: OpKind.Until, o: this, v: pred, what }; }
 
-  override enabled(op: Op): boolean {
-    return op.k !== OpKind.Until || (op.v as (v: T) => boolean)(this.value);
+  override waitState(): unknown { return this.value; }
+
+  override enabledIn(op: Op, _tid: number, value: unknown): boolean {
+    return op.k !== OpKind.Until || (op.v as (v: unknown) => boolean)(value);
   }
 
   override pendingGroup(op: Op): Group {
@@ -36,13 +38,11 @@ export class Cell<T> extends SharedObject {
         ev.value = this.value;
         return this.value;
       case OpKind.Write:
-        ev.prev = this.value;
         this.value = op.v as T;
         ev.value = this.value;
         return undefined;
       default: {
         const old = this.value;
-        ev.prev = old;
         this.value = (op.v as (v: T) => T)(old);
         ev.value = this.value;
         return old;

@@ -1,5 +1,5 @@
 // One execution: runs setup, then steps threads as a strategy chooses, recording events
-// with their vector clocks (happens-before) for race detection.
+// with their vector clocks (happens-before) for race detection when asked to.
 import { Group, OpKind, OP_NAMES, type Op } from './op.js';
 import type { SharedObject } from './object.js';
 import type { Model } from './model.js';
@@ -9,9 +9,7 @@ import { groupOf, type Verdict } from './shared.js';
 import type { Gen } from './cell.js';
 import type { LockGraph } from './lockdep.js';
 import { encodeSchedule } from './schedule.js';
-
-/** A vector clock: events seen per thread (plain arrays: typed arrays cost a buffer each). */
-export type VectorClock = number[];
+import { Clocks } from './clock.js';
 
 export interface Frame { readonly name: string; readonly parent: Frame | null }
 
@@ -27,7 +25,8 @@ export interface ThreadState {
   held: Held[];
   /** events executed so far (the in-thread index of the last one) */
   nevents: number;
-  clock: VectorClock;
+  /** clock of its last event (offset into Execution.clocks) */
+  clock: number;
   objects: number;
   /** set by a primitive that keeps the thread at a new pending op instead of resuming it */
   stayed: boolean;
@@ -40,34 +39,27 @@ export interface Event {
   op: Op;
   o: SharedObject;
   g: Group;
-  /** a lock acquisition (or the attempt of a blocking one) */
-  acq: boolean;
   /** a lock release */
   rel: boolean;
-  /** found the lock busy: a failed trylock, or a write-lock that joined the wait queue */
-  busy: boolean;
-  /** the written object's value before this step (for reversing waits); per write of an atomic step */
-  prev: unknown;
   /** further objects of a multi-object step */
   more: Access[] | null;
   frame: Frame | null;
   value: unknown;
-  clock: VectorClock;
+  /** the object's waitState() before the step (an atomic step: of each object it writes), when clocks are tracked */
+  old: unknown;
+  /** offsets into Execution.clocks (-1 when clocks are not tracked) */
+  clock: number;
   /** clock of the thread's previous event */
-  pclock: VectorClock;
+  pclock: number;
 }
 
 export type Status = 'running' | 'complete' | 'deadlock' | 'violation';
 
 export interface ExecutionOptions {
   lockGraph?: LockGraph | null;
-  /** shared across the executions of one exploration, so ids stay the same */
-  ids?: Map<string, number>;
+  /** track happens-before for race detection (default true), in this buffer if given */
+  clocks?: Clocks | false;
 }
-
-const join = (a: VectorClock, b: VectorClock): void => {
-  for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
-};
 
 export class Execution<S = any> {
   readonly model: Model<S>;
@@ -79,12 +71,16 @@ export class Execution<S = any> {
   running: ThreadState | null = null;
   status: Status = 'running';
   violation: Violation | null = null;
+  /** null when happens-before is not tracked */
+  readonly clocks: Clocks | null;
   private setupObjects = 0;
+  private live = 0;
   private readonly lockGraph: LockGraph | null;
 
   constructor(model: Model<S>, opts: ExecutionOptions = {}) {
     this.model = model;
     this.lockGraph = opts.lockGraph ?? null;
+    this.clocks = opts.clocks === false ? null : opts.clocks ?? new Clocks();
     const prev = runtime.current;
     runtime.current = this;
     try {
@@ -92,12 +88,14 @@ export class Execution<S = any> {
       const bodies = model.threads(this.state);
       const names = Object.keys(bodies);
       if (names.length > 31) throw new Error('at most 31 threads');
+      this.clocks?.reset(names.length);
       names.forEach((name, id) => {
         this.threads.push({
           id, name, gen: bodies[name], pending: null, frame: null, held: [], nevents: 0,
-          clock: new Array<number>(names.length).fill(0), objects: 0, stayed: false,
+          clock: 0, objects: 0, stayed: false,
         });
       });
+      this.live = names.length;
       for (const t of this.threads) this.resume(t, undefined);
       if (this.status === 'running') this.finishIfDone();
     } finally {
@@ -107,7 +105,7 @@ export class Execution<S = any> {
 
   allocId(): string {
     const t = this.running;
-    return t === null ? `${this.setupObjects++}` : `${t.name}#${t.objects++}`;
+    return t === null ? setupId(this.setupObjects++) : `${t.name}#${t.objects++}`;
   }
 
   isEnabled(t: ThreadState): boolean {
@@ -132,8 +130,8 @@ export class Execution<S = any> {
     const t = this.threads[tid];
     const op = t.pending!;
     const ev: Event = {
-      tid, op, o: op.o, g: Group.Exclusive, acq: false, rel: false, busy: false, prev: undefined, more: null, frame: t.frame,
-      value: undefined, clock: t.clock, pclock: t.clock,
+      tid, op, o: op.o, g: Group.Exclusive, rel: false, more: null, frame: t.frame,
+      value: undefined, old: undefined, clock: -1, pclock: t.clock,
     };
     const prev = runtime.current;
     runtime.current = this;
@@ -141,6 +139,7 @@ export class Execution<S = any> {
     let result: unknown;
     try {
       this.schedule.push(tid);
+      if (this.clocks !== null && op.k !== OpKind.Atomic) ev.old = op.o.waitState();
       result = this.execOp(op, t, ev);
     } catch (err) {
       this.fail('model-error', 'model', `${t.name} threw: ${errorText(err)}`);
@@ -162,15 +161,17 @@ export class Execution<S = any> {
 
   private execOp(op: Op, t: ThreadState, ev: Event): unknown {
     if (op.k === OpKind.Atomic || op.k === OpKind.Check) {
-      const fp = op.fp!;
-      const acc: Access[] = [];
-      for (const o of fp.writes ?? []) acc.push({ o, g: Group.Exclusive });
-      for (const o of fp.reads ?? []) if (!fp.writes?.includes(o)) acc.push({ o, g: Group.Read });
-      ev.o = acc[0].o;
-      ev.g = acc[0].g;
-      if (acc.length > 1) ev.more = acc.slice(1);
+      // op.o is the first object written, else the first read (see atomic() and check())
+      const fp = op.fp!, writes = fp.writes ?? [], reads = fp.reads ?? [];
+      ev.g = writes.length > 0 ? Group.Exclusive : Group.Read;
+      let more: Access[] | null = null;
+      for (let k = 1; k < writes.length; k++) (more ??= []).push({ o: writes[k], g: Group.Exclusive });
+      for (let k = writes.length > 0 ? 0 : 1; k < reads.length; k++) {
+        if (!writes.includes(reads[k])) (more ??= []).push({ o: reads[k], g: Group.Read });
+      }
+      ev.more = more;
       if (op.k === OpKind.Atomic) {
-        if (fp.writes) ev.prev = fp.writes.map((o) => (o as { value?: unknown }).value);
+        if (this.clocks !== null && fp.writes) ev.old = fp.writes.map((o) => o.waitState());
         const r = (op.v as () => unknown)();
         ev.value = r;
         return r;
@@ -185,33 +186,51 @@ export class Execution<S = any> {
 
   private record(ev: Event): void {
     const t = this.threads[ev.tid];
-    const c = t.clock.slice();
-    c[ev.tid] = ++t.nevents;
-    this.joinObject(c, ev.o, ev.g);
-    if (ev.more) for (const a of ev.more) this.joinObject(c, a.o, a.g);
+    t.nevents++;
+    const cl = this.clocks;
+    if (cl === null) {
+      this.events.push(ev);
+      return;
+    }
+    const c = cl.copy(t.clock);
+    cl.buf[c + ev.tid] = t.nevents;
+    this.joinObject(cl, c, ev.o, ev.g);
+    if (ev.more) for (const a of ev.more) this.joinObject(cl, c, a.o, a.g);
     ev.clock = c;
     t.clock = c;
     const idx = this.events.length;
     this.events.push(ev);
-    this.updateObject(ev.o, ev.g, c, idx);
-    if (ev.more) for (const a of ev.more) this.updateObject(a.o, a.g, c, idx);
+    this.updateObject(cl, ev.o, ev.g, c, idx);
+    if (ev.more) for (const a of ev.more) this.updateObject(cl, a.o, a.g, c, idx);
+    const o = ev.o;
+    if (!ev.rel && ev.g !== Group.Read && o.isLock) {
+      // an exclusive access is ordered after every earlier acquisition already
+      if (ev.g === Group.Exclusive || o.clockA < 0) o.clockA = c;
+      else cl.join((o.clockA = cl.copy(o.clockA)), c);
+    }
   }
 
-  private joinObject(c: VectorClock, o: SharedObject, g: Group): void {
-    if (o.clockX) join(c, o.clockX);
-    if (g !== Group.Read && o.clockR) join(c, o.clockR);
-    if (g !== Group.ReadSide && o.clockS) join(c, o.clockS);
+  private joinObject(cl: Clocks, c: number, o: SharedObject, g: Group): void {
+    if (g === Group.Read && o.isLock) {
+      // a failed trylock commutes with the releases before it: ordered after the acquisitions only
+      if (o.clockA >= 0) cl.join(c, o.clockA);
+      return;
+    }
+    if (o.clockX >= 0) cl.join(c, o.clockX);
+    if (g !== Group.Read && o.clockR >= 0) cl.join(c, o.clockR);
+    if (g !== Group.ReadSide && o.clockS >= 0) cl.join(c, o.clockS);
   }
 
-  private updateObject(o: SharedObject, g: Group, c: VectorClock, idx: number): void {
-    o.events.push(idx);
+  private updateObject(cl: Clocks, o: SharedObject, g: Group, c: number, idx: number): void {
+    if (o.events === null) o.events = [idx];
+    else o.events.push(idx);
     if (g === Group.Exclusive) {
       o.clockX = c;
-      o.clockR = o.clockS = null;
+      o.clockR = o.clockS = -1;
     } else if (g === Group.Read) {
-      if (o.clockR) join((o.clockR = o.clockR.slice()), c);
+      if (o.clockR >= 0) cl.join((o.clockR = cl.copy(o.clockR)), c);
       else o.clockR = c;
-    } else if (o.clockS) join((o.clockS = o.clockS.slice()), c);
+    } else if (o.clockS >= 0) cl.join((o.clockS = cl.copy(o.clockS)), c);
     else o.clockS = c;
   }
 
@@ -221,12 +240,14 @@ export class Execution<S = any> {
     try {
       const r = t.gen.next(value);
       t.pending = r.done ? null : r.value;
+      if (r.done) this.live--;
       if (r.done && t.held.length > 0) {
         this.fail('lock-misuse', t.held[0].cls,
           `${t.name} finished while holding ${t.held.map((h) => h.o.name).join(', ')}`);
       }
     } catch (err) {
       t.pending = null;
+      this.live--;
       this.fail('model-error', 'model', `${t.name} threw: ${errorText(err)}`);
     } finally {
       this.running = prev;
@@ -234,7 +255,7 @@ export class Execution<S = any> {
   }
 
   private finishIfDone(): void {
-    for (const t of this.threads) if (t.pending !== null) return;
+    if (this.live > 0) return;
     this.status = 'complete';
     const finals = this.model.finals;
     if (!finals) return;
@@ -335,20 +356,7 @@ export class Execution<S = any> {
 
   /** Whether the pending op of t conflicts with event ev (sleep-set wake-up). */
   pendingDependsOn(t: ThreadState, ev: Event): boolean {
-    const op = t.pending;
-    if (op === null) return false;
-    if (op.k === OpKind.Atomic || op.k === OpKind.Check) {
-      for (const o of op.fp!.writes ?? []) if (this.touches(ev, o, Group.Exclusive)) return true;
-      for (const o of op.fp!.reads ?? []) if (this.touches(ev, o, Group.Read)) return true;
-      return false;
-    }
-    return this.touches(ev, op.o, groupOf(op, op.o));
-  }
-
-  private touches(ev: Event, o: SharedObject, g: Group): boolean {
-    if (ev.o === o && (g !== ev.g || g === Group.Exclusive)) return true;
-    if (ev.more) for (const a of ev.more) if (a.o === o && (g !== a.g || g === Group.Exclusive)) return true;
-    return false;
+    return t.pending !== null && opDependsOn(t.pending, ev);
   }
 
   frames(f: Frame | null): string[] {
@@ -374,6 +382,29 @@ export class Execution<S = any> {
       threads: this.threads.map((t) => t.name),
     };
   }
+}
+
+/** Whether op, wherever it runs, may conflict with event ev (of the same execution). */
+export function opDependsOn(op: Op, ev: Event): boolean {
+  if (op.k === OpKind.Atomic || op.k === OpKind.Check) {
+    for (const o of op.fp!.writes ?? []) if (touches(ev, o, Group.Exclusive)) return true;
+    for (const o of op.fp!.reads ?? []) if (touches(ev, o, Group.Read)) return true;
+    return false;
+  }
+  return touches(ev, op.o, groupOf(op, op.o));
+}
+
+function touches(ev: Event, o: SharedObject, g: Group): boolean {
+  if (ev.o === o && (g !== ev.g || g === Group.Exclusive)) return true;
+  if (ev.more) for (const a of ev.more) if (a.o === o && (g !== a.g || g === Group.Exclusive)) return true;
+  return false;
+}
+
+const SETUP_IDS: string[] = [];
+
+/** Ids of objects created by setup: the same strings in every execution, made once. */
+function setupId(i: number): string {
+  return SETUP_IDS[i] ?? (SETUP_IDS[i] = `${i}`);
 }
 
 export function errorText(err: unknown): string {

@@ -30,14 +30,15 @@ export class Mutex extends SharedObject {
   *unlock(): Gen { yield { k: OpKind.Unlock, o: this }; }
   *tryLock(): Gen<boolean> { return yield { k: OpKind.TryLock, o: this }; }
 
-  override enabled(op: Op, t: ThreadState): boolean {
-    return op.k !== OpKind.Lock || this.owner < 0 || this.owner === t.id;
+  override waitState(): unknown { return this.owner; }
+
+  override enabledIn(op: Op, tid: number, owner: unknown): boolean {
+    return op.k !== OpKind.Lock || (owner as number) < 0 || owner === tid;
   }
 
   exec(op: Op, t: ThreadState, ev: Event, x: Execution): unknown {
     switch (op.k) {
       case OpKind.Lock:
-        ev.acq = true;
         if (this.owner === t.id) return x.misuse(`recursive locking: ${t.name} already holds ${this.name}`);
         x.acquired(t, this, 'write', op.v as number, true);
         this.owner = t.id;
@@ -46,11 +47,9 @@ export class Mutex extends SharedObject {
       case OpKind.TryLock:
         if (this.owner >= 0) {
           ev.g = Group.Read;
-          ev.busy = true;
           ev.value = false;
           return false;
         }
-        ev.acq = true;
         x.acquired(t, this, 'write', 0, false);
         this.owner = t.id;
         ev.value = true;

@@ -1,7 +1,7 @@
 // Shared objects: the only state threads may share. Each primitive decides when its
 // operations are enabled, performs them, and says how they conflict (their group).
 import { Group, type Op } from './op.js';
-import type { Execution, ThreadState, Event, VectorClock } from './execution.js';
+import type { Execution, ThreadState, Event } from './execution.js';
 import { runtime } from './runtime.js';
 
 export abstract class SharedObject {
@@ -9,23 +9,32 @@ export abstract class SharedObject {
   readonly id: string;
   readonly name: string;
   /** per-execution bookkeeping for happens-before and race detection */
-  /** @internal */ events: number[] = [];
-  /** @internal */ clockX: VectorClock | null = null;
-  /** @internal */ clockR: VectorClock | null = null;
-  /** @internal */ clockS: VectorClock | null = null;
+  /** @internal */ events: number[] | null = null;
+  /** @internal offsets into the execution's clocks of the last exclusive access and the joins since of reads and read-side accesses (-1: none) */
+  clockX = -1;
+  /** @internal */ clockR = -1;
+  /** @internal */ clockS = -1;
+  /** @internal locks: the join of all acquisitions, which a failed trylock is ordered after (not the releases) */
+  clockA = -1;
 
   constructor(name: string) {
     this.name = name;
     this.id = runtime.allocId();
   }
 
-  /** true for lock-like objects, whose releases never race with later acquisitions */
+  /** true for locks, whose failed trylocks commute with the releases before them (races.ts) */
   get isLock(): boolean { return false; }
 
   /** lock class for the lock-order graph (locks only) */
   lockClass(): string { return this.name; }
 
-  enabled(_op: Op, _t: ThreadState): boolean { return true; }
+  enabled(op: Op, t: ThreadState): boolean { return this.enabledIn(op, t.id, this.waitState()); }
+
+  /** What decides whether a blocking operation on the object can run: a cell's value, a lock's holders. */
+  waitState(): unknown { return undefined; }
+
+  /** Whether op of thread tid can run when waitState() is state (race detection asks about past states). */
+  enabledIn(_op: Op, _tid: number, _state: unknown): boolean { return true; }
 
   /** Group of an op not yet executed (conservative where the outcome is unknown). */
   pendingGroup(_op: Op): Group { return Group.Exclusive; }

@@ -23,7 +23,7 @@ export interface Replayed {
 
 export function replay<S>(model: Model<S>, schedule: string | readonly number[], opts: { snapshots?: boolean } = {}): Replayed {
   const tids = typeof schedule === 'string' ? decodeSchedule(schedule) : schedule;
-  const x = new Execution(model, { lockGraph: new LockGraph() });
+  const x = new Execution(model, { lockGraph: new LockGraph(), clocks: false });
   const snap = opts.snapshots && model.snapshot ? () => model.snapshot!(x.state) : null;
   const out: Replayed = { trace: x.trace(), violation: null, status: x.status };
   if (snap) { out.initial = snap(); out.snapshots = []; }

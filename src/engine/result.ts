@@ -58,6 +58,12 @@ export interface Stats {
   bounded: number;
   /** stopped because every enabled thread was in the sleep set: redundant work of the reduction */
   sleepBlocked: number;
+  /**
+   * optimal DPOR: planned wakeup sequences that could not be followed because their next step
+   * was disabled there (a lock held, a wait not satisfied); each was replaced by a free choice,
+   * so the executions explored from there may repeat traces
+   */
+  wakeupBlocked: number;
   transitions: number;
   wallMs: number;
   peakRssMb: number;
@@ -79,4 +85,25 @@ export interface CheckResult {
   stats: Stats;
   /** strategy-specific notes, e.g. the guarantee a random search gives */
   notes?: string[];
+  /** how the counterexample was minimized (explore's minimize option, or minimize()) */
+  minimization?: Minimization;
+}
+
+/** The counterexample's size before and after minimization. */
+export interface Minimization {
+  /** the counterexample first found */
+  original: { preemptions: number; steps: number; schedule: string };
+  /** the counterexample now in violation */
+  preemptions: number;
+  steps: number;
+  /**
+   * true: no counterexample of this property has fewer preemptions, nor as many and fewer
+   * steps; false: the budget cut the search (see cut) and a smaller one may exist
+   */
+  exact: boolean;
+  cut?: 'max-executions' | 'timeout';
+  /** the bounded searches' work */
+  executions: number;
+  transitions: number;
+  wallMs: number;
 }

@@ -34,32 +34,39 @@ export class RwSem extends SharedObject {
   private free(): boolean { return this.writer < 0 && this.nreaders === 0; }
   private holds(tid: number): boolean { return this.writer === tid || (this.readers[tid] ?? 0) > 0; }
 
-  override enabled(op: Op, t: ThreadState): boolean {
+  /** writer + 1, first waiter + 1 and the reader count, packed: (at most 31 threads) */
+  override waitState(): unknown {
+    return (this.writer + 1) + (this.waiters.length > 0 ? this.waiters[0] + 1 : 0) * 32 + this.nreaders * 1024;
+  }
+
+  override enabledIn(op: Op, tid: number, state: unknown): boolean {
+    const s = state as number;
+    const writer = (s % 32) - 1, first = (Math.floor(s / 32) % 32) - 1, readers = Math.floor(s / 1024);
     switch (op.k) {
-      case OpKind.ReadLock: return this.writer === t.id || (this.writer < 0 && this.waiters.length === 0);
-      case OpKind.WriteWait: return this.free() && this.waiters[0] === t.id;
+      case OpKind.ReadLock: return writer === tid || (writer < 0 && first < 0);
+      case OpKind.WriteWait: return writer < 0 && readers === 0 && first === tid;
       default: return true;
     }
   }
 
+  /** A trylock's group depends on its outcome (a failed one only reads): unknown before, so exclusive. */
   override pendingGroup(op: Op): Group {
-    return op.k === OpKind.ReadLock || op.k === OpKind.ReadUnlock || op.k === OpKind.TryReadLock
-      ? Group.ReadSide : Group.Exclusive;
+    return op.k === OpKind.ReadLock || op.k === OpKind.ReadUnlock ? Group.ReadSide : Group.Exclusive;
   }
 
   exec(op: Op, t: ThreadState, ev: Event, x: Execution): unknown {
     const tid = t.id;
     switch (op.k) {
       case OpKind.ReadLock:
-        ev.acq = true; ev.g = Group.ReadSide;
+        ev.g = Group.ReadSide;
         if (this.writer === tid) return x.misuse(`recursive locking: ${t.name} read-locks ${this.name}, which it holds for write`);
         x.dependOn(t, this, 'read', op.v as number);
         this.takeRead(tid, x, t);
         ev.value = 'acquired (read)';
         return undefined;
       case OpKind.TryReadLock:
-        if (this.writer >= 0 || this.waiters.length > 0) { ev.g = Group.Read; ev.busy = true; ev.value = false; return false; }
-        ev.acq = true; ev.g = Group.ReadSide;
+        if (this.writer >= 0 || this.waiters.length > 0) { ev.g = Group.Read; ev.value = false; return false; }
+        ev.g = Group.ReadSide;
         this.takeRead(tid, x, t);
         ev.value = true;
         return true;
@@ -71,7 +78,6 @@ export class RwSem extends SharedObject {
         ev.value = 'released (read)';
         return undefined;
       case OpKind.WriteLock:
-        ev.acq = true;
         if (this.holds(tid)) return x.misuse(`recursive locking: ${t.name} write-locks ${this.name}, which it already holds`);
         x.dependOn(t, this, 'write', op.v as number);
         if (this.free() && this.waiters.length === 0) {
@@ -81,19 +87,16 @@ export class RwSem extends SharedObject {
           return undefined;
         }
         this.waiters.push(tid);
-        ev.busy = true;
         ev.value = 'waits (write)';
         return x.stay(t, { k: OpKind.WriteWait, o: this });
       case OpKind.WriteWait:
-        ev.acq = true;
         this.waiters.shift();
         this.writer = tid;
         x.hold(t, this, 'write');
         ev.value = 'acquired (write)';
         return undefined;
       case OpKind.TryWriteLock:
-        if (!this.free() || this.waiters.length > 0) { ev.g = Group.Read; ev.busy = true; ev.value = false; return false; }
-        ev.acq = true;
+        if (!this.free() || this.waiters.length > 0) { ev.g = Group.Read; ev.value = false; return false; }
         this.writer = tid;
         x.hold(t, this, 'write');
         ev.value = true;

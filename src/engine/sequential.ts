@@ -21,7 +21,7 @@ export function runSequential<S>(model: Model<S>): SequentialRun<S> {
     ...model,
     threads: (s) => Object.fromEntries(Object.entries(model.threads(s)).map(([name, g]) => [name, capture(name, g, results)])),
   };
-  const x = new Execution(wrapped);
+  const x = new Execution(wrapped, { clocks: false });
   for (const t of x.threads) {
     while (t.pending !== null && x.status === 'running') {
       if (!x.isEnabled(t)) throw new Error(`sequential run: ${t.name} blocks on ${t.pending.o.name}`);

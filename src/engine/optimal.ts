@@ -1,0 +1,322 @@
+// Optimal DPOR with wakeup trees (Abdulla, Aronis, Jonsson, Sagonas, "Source Sets: A
+// Foundation for Optimal Dynamic Partial Order Reduction", JACM 2017). After each maximal
+// execution E, for every race e -> e' it builds v = notdep(e, E).e' and inserts it into the
+// wakeup tree of the node before e, unless a thread asleep there is a weak initial of v. A node
+// explores the branches of its wakeup tree in order, following each sequence step by step, so
+// that executions do not end sleep-blocked and each trace is explored once (without locks;
+// with trylocks a few twice, where the conservative footprint of a pending trylock makes
+// more steps dependent than the trace equivalence does).
+//
+// Blocking (locks, Cell.until) could make a reversal infeasible, e' disabled where v puts it,
+// and an infeasible branch would wrongly cover the sequences inserted through it: races.ts
+// therefore reports no race whose e' could not run in the state before e (the state of e''s
+// objects where v puts it). Should a planned step be disabled all the same, it is counted in
+// stats.wakeupBlocked and replaced by a free choice at that node, as when its wakeup tree is
+// empty; that keeps the search going but is not known to recover every trace, so the result
+// then says to confirm it with dpor.
+import type { Event, Execution } from './execution.js';
+import { Group, OpKind, type Op } from './op.js';
+import { forEachRace, happensBefore, conflicts } from './races.js';
+import { groupOf } from './shared.js';
+import type { Stats } from './result.js';
+import { NO_THREAD, REDUNDANT, lowestBit, preferred, type Strategy } from './strategy.js';
+import { Path, sleepAfter, type PathNode } from './tree.js';
+
+/** An object a step touches and how; comparable across executions. */
+interface Touch { id: string; g: Group }
+
+/**
+ * A node of a wakeup tree: a step of a thread, the sequences that go on from it (first
+ * child) and the next branch beside it. Wakeup trees can grow large (exponentially, in the
+ * worst case), so a node is one small object and touches are shared.
+ */
+interface WakeupNode {
+  readonly tid: number;
+  readonly touches: readonly Touch[];
+  child: WakeupNode | null;
+  next: WakeupNode | null;
+}
+
+interface OptimalNode extends PathNode {
+  /** asleep on arrival */
+  sleep: number;
+  /** branches explored here: asleep for the later ones */
+  done: number;
+  /** branches still to explore, in order (a sibling list) */
+  wut: WakeupNode | null;
+  /** the wakeup tree after the current branch's step: the next node's */
+  sub: WakeupNode | null;
+}
+
+export class OptimalDpor implements Strategy {
+  readonly clocks = true;
+  readonly everyStep = false;
+  readonly exhaustive = true;
+  private readonly path = new Path<OptimalNode>();
+  private readonly stats: Stats;
+  /** touches of the last execution's events, made when first needed */
+  private touchCache: (readonly Touch[] | undefined)[] = [];
+  /** touches shared by the wakeup trees: by object id and group, or by their text */
+  private readonly interned = new Map<string, (readonly Touch[])[]>();
+
+  constructor(stats: Stats) {
+    this.stats = stats;
+  }
+
+  choose(x: Execution): number {
+    const r = this.path.replay(x);
+    if (r >= 0) return r;
+    const nodes = this.path.nodes, i = x.events.length;
+    const parent = i > 0 ? nodes[i - 1] : null;
+    const sleep = parent ? sleepAfter(x, (parent.sleep | parent.done) & ~(1 << parent.tid), x.events[i - 1]) : 0;
+    const enabled = x.enabledMask();
+    if (enabled === 0) return NO_THREAD;
+    const node: OptimalNode = {
+      tid: -1, enabled, sleep, done: 0, wut: parent ? parent.sub : null, sub: null, sigKind: 0, sigObject: '',
+    };
+    if (!this.nextBranch(node)) {
+      const avail = enabled & ~sleep;
+      if (avail === 0) return REDUNDANT;
+      node.tid = preferred(x, avail);
+    }
+    this.path.push(x, node);
+    return node.tid;
+  }
+
+  /**
+   * Moves node to the first branch of its wakeup tree that can run. A branch whose thread is
+   * asleep is covered by the sleep set; one whose thread is disabled becomes a free choice.
+   */
+  private nextBranch(node: OptimalNode): boolean {
+    const asleep = node.sleep | node.done;
+    for (let c = node.wut; c !== null; c = node.wut) {
+      node.wut = c.next;
+      if ((asleep >> c.tid) & 1) continue;
+      if ((node.enabled >> c.tid) & 1) {
+        node.tid = c.tid;
+        node.sub = c.child;
+        return true;
+      }
+      this.stats.wakeupBlocked++;
+      const avail = node.enabled & ~asleep;
+      if (avail !== 0) {
+        node.tid = lowestBit(avail);
+        node.sub = null;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  finish(x: Execution): boolean {
+    // races grouped by their first event, in the order of the second within a group (the
+    // order of insertions into each wakeup tree), so that notdep(i) is computed once
+    const races: [number, number][] = [];
+    forEachRace(x, this.path.divergence, (i, j) => races.push([i, j]));
+    races.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const notdep: number[] = [];
+    for (let r = 0, k = 0; r < races.length; r++) {
+      const [i, j] = races[r];
+      if (r === 0 || races[r - 1][0] !== i) {
+        notdep.length = 0;
+        k = i + 1;
+      }
+      for (; k < j; k++) if (!happensBefore(x, i, k)) notdep.push(k);
+      this.reverse(x, i, j, notdep);
+    }
+    this.touchCache = [];
+    return this.path.backtrack((n) => {
+      n.done |= 1 << n.tid;
+      return this.nextBranch(n);
+    });
+  }
+
+  /** Inserts v = notdep(i).j into the wakeup tree of the node before event i (notdep: its events before j). */
+  private reverse(x: Execution, i: number, j: number, notdep: readonly number[]): void {
+    const node = this.path.nodes[i];
+    const seq = new Sequence(this, x, notdep, j);
+    // e' first, where it cannot run: nothing to reverse
+    if (!((node.enabled >> x.events[j].tid) & 1) && seq.initial(seq.last)) return;
+    for (let m = (node.sleep | node.done) & ~(1 << node.tid); m; m &= m - 1) {
+      const q = lowestBit(m);
+      if (seq.has(q) ? seq.initial(seq.first(q)) : seq.commutes(opTouches(nextOp(x, q, i)))) return;
+    }
+    node.wut = seq.insertInto(node.wut);
+  }
+
+  notes(): string[] {
+    const n = this.stats.wakeupBlocked;
+    return n === 0 ? [] : [`optimal: ${n} planned steps were disabled where a wakeup sequence put them and were replaced by free choices; `
+      + 'coverage then rests on those choices, so confirm the verdict with the dpor strategy'];
+  }
+
+  /** What event k of x touched; for the reversed event, what its operation may touch wherever it runs. */
+  touches(x: Execution, k: number, reversed: boolean): readonly Touch[] {
+    if (reversed) return this.intern(opTouches(x.events[k].op));
+    return (this.touchCache[k] ??= this.intern(eventTouches(x.events[k])));
+  }
+
+  private intern(t: Touch[]): readonly Touch[] {
+    const key = t.length === 1 ? t[0].id : t.map((a) => `${a.id}\u0000${a.g}`).join('\u0001');
+    let known = this.interned.get(key);
+    if (!known) this.interned.set(key, (known = []));
+    // one object: by its group; several: the key says it all
+    const g = t.length === 1 ? t[0].g : 0;
+    return (known[g] ??= t);
+  }
+}
+
+/** The operation thread q performs next after event i of x. */
+function nextOp(x: Execution, q: number, i: number): Op {
+  const events = x.events;
+  for (let k = i + 1; k < events.length; k++) if (events[k].tid === q) return events[k].op;
+  return x.threads[q].pending!;
+}
+
+/**
+ * v = notdep(i).j over the events of x, as insertion consumes it from the front: what is left
+ * of each thread is a suffix of its events in v, so a thread's first event left is found in
+ * constant time, and whether it is initial by its clock against each thread's first event.
+ */
+/** Sequence: per thread, its last event in v so far (scratch, at most 31 threads) */
+const TAIL = new Int32Array(32);
+
+class Sequence {
+  /** event indices of v, in order; the last one is j */
+  private readonly v: number[] = [];
+  private readonly tid: number[] = [];
+  /** position of the next event of the same thread in v, or -1 */
+  private readonly next: number[] = [];
+  /** per thread, its first event left (a position in v), or -1 */
+  private readonly head: Int32Array;
+  private count: number;
+  readonly last: number;
+  private lastTouches: readonly Touch[] | null = null;
+
+  constructor(private readonly s: OptimalDpor, private readonly x: Execution, notdep: readonly number[], j: number) {
+    const events = x.events;
+    const n = x.threads.length;
+    this.head = new Int32Array(n).fill(-1);
+    const tail = TAIL.fill(-1, 0, n);
+    for (let p = 0; p <= notdep.length; p++) {
+      const k = p < notdep.length ? notdep[p] : j;
+      const a = this.v.length, t = events[k].tid;
+      this.v.push(k);
+      this.tid.push(t);
+      this.next.push(-1);
+      if (tail[t] < 0) this.head[t] = a;
+      else this.next[tail[t]] = a;
+      tail[t] = a;
+    }
+    this.count = this.v.length;
+    this.last = this.v.length - 1;
+  }
+
+  private touchesAt(a: number): readonly Touch[] {
+    if (a !== this.last) return this.s.touches(this.x, this.v[a], false);
+    return (this.lastTouches ??= this.s.touches(this.x, this.v[a], true));
+  }
+
+  has(p: number): boolean { return this.head[p] >= 0; }
+  first(p: number): number { return this.head[p]; }
+
+  /**
+   * Whether the event at position a, the first left of its thread, has no predecessor among
+   * the events left. The reversed event is not ordered by its clock, which may put it after
+   * events outside v (those a wait was skipped for), but by what its operation may touch.
+   */
+  initial(a: number): boolean {
+    const ta = this.tid[a];
+    if (a !== this.last) {
+      const b = this.x.clocks!.buf, ca = this.x.events[this.v[a]].clock;
+      for (let t = 0; t < this.head.length; t++) {
+        const h = this.head[t];
+        if (t === ta || h < 0 || h > a) continue;
+        if (b[ca + t] >= b[this.x.events[this.v[h]].clock + t]) return false;
+      }
+      return true;
+    }
+    const mine = this.touchesAt(a);
+    for (let t = 0; t < this.head.length; t++) {
+      if (t === ta) { if (this.head[t] < a) return false; continue; }
+      for (let h = this.head[t]; h >= 0; h = this.next[h]) if (conflict(this.touchesAt(h), mine)) return false;
+    }
+    return true;
+  }
+
+  /** Whether a step touching t commutes with every event left. */
+  commutes(t: readonly Touch[]): boolean {
+    for (let p = 0; p < this.head.length; p++) {
+      for (let h = this.head[p]; h >= 0; h = this.next[h]) if (conflict(t, this.touchesAt(h))) return false;
+    }
+    return true;
+  }
+
+  /** p is a weak initial of what is left: its first event there is initial, or it has none and commutes with it all. */
+  private weakInitial(w: WakeupNode): boolean {
+    return this.has(w.tid) ? this.initial(this.first(w.tid)) : this.commutes(w.touches);
+  }
+
+  /**
+   * Inserts what is left into a wakeup tree (a sibling list; returns its new head): follows
+   * the first branch whose step is a weak initial of it, consuming that step, until the
+   * sequence is used up or reaches a leaf (an exploration from there covers it), else adds
+   * the rest as a new last branch.
+   */
+  insertInto(tree: WakeupNode | null): WakeupNode | null {
+    let parent: WakeupNode | null = null;
+    let last: WakeupNode | null = null;
+    for (let w = tree; w !== null; ) {
+      if (this.count === 0) return tree;
+      if (!this.weakInitial(w)) {
+        last = w;
+        w = w.next;
+        continue;
+      }
+      const a = this.head[w.tid];
+      if (a >= 0) {
+        this.head[w.tid] = this.next[a];
+        this.count--;
+      }
+      if (w.child === null) return tree;
+      parent = w;
+      last = null;
+      w = w.child;
+    }
+    // what is left, in order of v, after the last sibling (or as the first child)
+    let chain: WakeupNode | null = null, end: WakeupNode | null = null;
+    for (let a = 0; a < this.v.length; a++) {
+      const t = this.tid[a];
+      if (this.head[t] < 0 || a < this.head[t]) continue;
+      const w: WakeupNode = { tid: t, touches: this.touchesAt(a), child: null, next: null };
+      if (end === null) chain = w;
+      else end.child = w;
+      end = w;
+    }
+    if (last !== null) last.next = chain;
+    else if (parent !== null) parent.child = chain;
+    else return chain;
+    return tree;
+  }
+}
+
+function conflict(a: readonly Touch[], b: readonly Touch[]): boolean {
+  for (const p of a) for (const q of b) if (p.id === q.id && conflicts(p.g, q.g)) return true;
+  return false;
+}
+
+function eventTouches(ev: Event): Touch[] {
+  const out: Touch[] = [{ id: ev.o.id, g: ev.g }];
+  if (ev.more) for (const a of ev.more) out.push({ id: a.o.id, g: a.g });
+  return out;
+}
+
+/** What op may touch in any state (conservative where its outcome decides). */
+function opTouches(op: Op): Touch[] {
+  if (op.k !== OpKind.Atomic && op.k !== OpKind.Check) return [{ id: op.o.id, g: groupOf(op, op.o) }];
+  const fp = op.fp!;
+  const out: Touch[] = [];
+  for (const o of fp.writes ?? []) out.push({ id: o.id, g: Group.Exclusive });
+  for (const o of fp.reads ?? []) if (!fp.writes?.includes(o)) out.push({ id: o.id, g: Group.Read });
+  return out;
+}

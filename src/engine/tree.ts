@@ -1,0 +1,77 @@
+// The current path of a depth-first search over the execution tree: one node per step of the
+// last execution. The next execution replays the nodes above the divergence point (checking
+// that the model still does the same there) and goes on from the node whose branch changed.
+import type { Event, Execution } from './execution.js';
+import { OP_NAMES } from './op.js';
+
+export class ReplayDivergence extends Error {}
+
+export interface PathNode {
+  /** the thread stepped here in the current execution */
+  tid: number;
+  /** threads enabled here */
+  enabled: number;
+  /** operation kind and object id stepped here, checked on replay */
+  sigKind: number;
+  sigObject: string;
+}
+
+export class Path<N extends PathNode> {
+  readonly nodes: N[] = [];
+  /** nodes below this index repeat the previous execution; the node at it took a new branch */
+  divergence = 0;
+
+  /** The thread of the node at x's current depth, or -1 past the end of the path. */
+  replay(x: Execution): number {
+    const i = x.events.length;
+    if (i >= this.nodes.length) return -1;
+    const n = this.nodes[i];
+    const t = x.threads[n.tid];
+    const op = t.pending;
+    if (i >= this.divergence) this.sign(x, n);
+    else if (op === null || op.k !== n.sigKind || op.o.id !== n.sigObject) {
+      throw new ReplayDivergence(`model is not deterministic: replaying step ${i}, thread ${t.name} is at ` +
+        `${op ? `${OP_NAMES[op.k]} ${op.o.name}` : 'its end'}, not where it was before ` +
+        '(does the model keep state outside its shared objects?)');
+    }
+    return n.tid;
+  }
+
+  /** Appends a node for x's current depth (its tid chosen). */
+  push(x: Execution, n: N): void {
+    this.sign(x, n);
+    this.nodes.push(n);
+  }
+
+  private sign(x: Execution, n: N): void {
+    const op = x.threads[n.tid].pending!;
+    n.sigKind = op.k;
+    n.sigObject = op.o.id;
+  }
+
+  /**
+   * From the deepest node up, next(node, index) moves a node to its next branch (setting its
+   * tid) or returns false to drop it. Returns false when no node has a branch left.
+   */
+  backtrack(next: (n: N, i: number) => boolean): boolean {
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      if (next(this.nodes[i], i)) {
+        this.nodes.length = i + 1;
+        this.divergence = i;
+        return true;
+      }
+    }
+    this.nodes.length = 0;
+    return false;
+  }
+}
+
+/** The threads of asleep whose next step commutes with ev: they stay asleep after it. */
+export function sleepAfter(x: Execution, asleep: number, ev: Event): number {
+  let s = asleep;
+  for (let m = asleep; m; m &= m - 1) {
+    const q = 31 - Math.clz32(m & -m);
+    if (x.pendingDependsOn(x.threads[q], ev)) s &= ~(1 << q);
+  }
+  return s;
+}
