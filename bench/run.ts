@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STRATEGIES } from '../src/engine/index.js';
+import { fmt, table } from './table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -12,7 +13,7 @@ const quick = process.argv.includes('--quick');
 interface CaseResult {
   verdict: string;
   incomplete?: string;
-  stats: { executions: number; complete: number; deadlocked: number; violating: number; bounded: number; sleepBlocked: number; transitions: number; wallMs: number };
+  stats: { executions: number; complete: number; deadlocked: number; violating: number; bounded: number; sleepBlocked: number; wakeupBlocked?: number; transitions: number; wallMs: number };
   maxRssMb: number;
 }
 
@@ -22,13 +23,6 @@ function runCase(model: string, size: number, strategy: string, max?: number): C
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 }));
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function table(head: string[], rows: string[][]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
-}
 
 // Small sizes finish in seconds under every strategy; the naive search is the reference.
 const ENGINE_CASES: [string, number][] = quick
@@ -49,7 +43,7 @@ for (const [model, size] of ENGINE_CASES) {
     const naive = byStrategy.naive?.stats.executions;
     rows.push([
       `${model}(${size})`, s, r.verdict, fmt(st.executions), fmt(st.complete), fmt(st.deadlocked + st.violating),
-      fmt(st.sleepBlocked), fmt(st.transitions), fmt(st.transitions / secs), fmt(st.executions / secs),
+      fmt(st.sleepBlocked), fmt(st.wakeupBlocked ?? 0), fmt(st.transitions), fmt(st.transitions / secs), fmt(st.executions / secs),
       String(r.maxRssMb), naive ? (st.executions / naive).toFixed(3) : '',
     ]);
   }
@@ -57,7 +51,7 @@ for (const [model, size] of ENGINE_CASES) {
 }
 figures.engine = engine;
 console.log('Engine: classic DPOR benchmarks\n');
-console.log(table(['model', 'strategy', 'verdict', 'executions', 'complete', 'deadlock/viol', 'sleep-blocked', 'transitions', 'trans/s', 'exec/s', 'peak MB', 'vs naive'], rows));
+console.log(table(['model', 'strategy', 'verdict', 'executions', 'complete', 'deadlock/viol', 'sleep-blocked', 'wakeup-blocked', 'transitions', 'trans/s', 'exec/s', 'peak MB', 'vs naive'], rows));
 
 // Memory over a long run: 10^6 executions (fewer with --quick).
 const memExecutions = quick ? 100_000 : 1_000_000;
@@ -77,3 +71,9 @@ mkdirSync(outDir, { recursive: true });
 const file = join(outDir, `bench-${quick ? 'quick' : 'full'}.json`);
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, figures }, null, 2));
 console.log(`\nfigures written to ${file}`);
+
+// The other groups run as their own scripts, each printing its tables.
+for (const script of ['align.js', 'peers.js']) {
+  console.log('');
+  execFileSync(process.execPath, [join(here, script), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+}

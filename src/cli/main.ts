@@ -14,17 +14,28 @@ import { findTarget, targets } from '../scenarios/index.js';
 import { renderText, traceLines } from '../report/text.js';
 import { renderJson, type ResultDocument } from '../report/json.js';
 import { styler } from '../report/style.js';
+import { compareDesigns, compareExitCode, renderCompare } from './compare.js';
+import { registerAlign } from './align.js';
 
 const positiveInt = (flag: string) => (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError(`${flag} takes a positive whole number, not "${v}"`);
   return Number(v);
 };
 
-async function resolveModel(target: string): Promise<Model> {
-  if (isModelFile(target)) return loadModelFile(target);
+async function resolveModel(target: string, scenario?: string): Promise<Model> {
+  if (isModelFile(target)) {
+    if (scenario !== undefined) throw new UsageError('--scenario names a scenario of a built-in design, not of a model file');
+    return loadModelFile(target);
+  }
+  // a model name from a result: "design/scenario"
+  const [design, named] = target.split('/');
+  if (named !== undefined && scenario === undefined && findTarget(design)?.scenarios) return resolveModel(design, named);
   const t = findTarget(target);
   if (!t) throw new UsageError(`unknown model or design "${target}" (mmcheck list shows them)`);
-  return t.model();
+  if (scenario === undefined) return t.model();
+  const s = t.scenarios?.find((x) => x.name === scenario);
+  if (!s) throw new UsageError(`${target} has no scenario "${scenario}" (${t.scenarios ? `known: ${t.scenarios.map((x) => x.name).join(', ')}` : 'it has none'})`);
+  return s.model();
 }
 
 function exitCodeOf(r: CheckResult): number {
@@ -38,6 +49,7 @@ function exitCodeOf(r: CheckResult): number {
 
 interface CheckOpts {
   strategy: StrategyName;
+  scenario?: string;
   maxExecutions?: number;
   stepBound?: number;
   timeout?: number;
@@ -47,7 +59,7 @@ interface CheckOpts {
 }
 
 async function runCheck(target: string, o: CheckOpts): Promise<number> {
-  const model = await resolveModel(target);
+  const model = await resolveModel(target, o.scenario);
   const progress = progressReporter(!o.quiet);
   let r: CheckResult;
   try {
@@ -64,7 +76,7 @@ async function runCheck(target: string, o: CheckOpts): Promise<number> {
   return exitCodeOf(r);
 }
 
-async function runReplay(what: string, o: { model?: string; format: 'text' | 'json'; output?: string }): Promise<number> {
+async function runReplay(what: string, o: { model?: string; scenario?: string; format: 'text' | 'json'; output?: string }): Promise<number> {
   let schedule = what;
   let modelName = o.model;
   if (what.endsWith('.json')) {
@@ -80,7 +92,7 @@ async function runReplay(what: string, o: { model?: string; format: 'text' | 'js
     modelName ??= doc.result.model;
   }
   if (!modelName) throw new UsageError('replay of a schedule needs --model NAME|FILE');
-  const model = await resolveModel(modelName);
+  const model = await resolveModel(modelName, o.scenario);
   const rep = replay(model, schedule);
   if (o.format === 'json') {
     writeOutput(JSON.stringify({ schema: 'mmcheck/replay', version: 1, status: rep.status, violation: rep.violation, trace: rep.trace }, null, 2) + '\n', o.output);
@@ -102,6 +114,12 @@ function runList(): number {
   }
   const out: string[] = [];
   for (const [g, lines] of byGroup) out.push(`${g}s:`, ...lines, '');
+  const scenarios = all.find((t) => t.scenarios)?.scenarios ?? [];
+  if (scenarios.length) {
+    out.push('scenarios of the designs (--scenario NAME; the first is the default):');
+    for (const s of scenarios) out.push(`  ${s.name.padEnd(w)}  ${s.description}`);
+    out.push('');
+  }
   out.push('strategies:');
   for (const [n, d] of Object.entries(STRATEGIES)) out.push(`  ${n.padEnd(w)}  ${d}`);
   process.stdout.write(out.join('\n') + '\n');
@@ -121,6 +139,7 @@ function program(setExit: (code: number) => void): Command {
     .description('explore a built-in model or design, or a model file (.ts/.js), and print the verdict')
     .argument('<target>', 'a name from `mmcheck list`, or a model file')
     .addOption(new Option('--strategy <name>', 'exploration strategy').choices(Object.keys(STRATEGIES)).default('dpor'))
+    .option('--scenario <name>', 'for a design: the scenario to explore it in (mmcheck list shows them)')
     .option('--max-executions <n>', 'stop after this many executions (verdict: incomplete)', positiveInt('--max-executions'))
     .option('--step-bound <n>', 'cut an execution after this many steps (verdict: incomplete)', positiveInt('--step-bound'))
     .option('--timeout <seconds>', 'stop after this many seconds (verdict: incomplete)', positiveInt('--timeout'))
@@ -134,14 +153,28 @@ function program(setExit: (code: number) => void): Command {
     .description('replay a counterexample from its schedule string or a JSON result')
     .argument('<schedule|result.json>', 'a schedule such as 0*3.1.0, or a file written by check --format json')
     .option('--model <name|file>', 'the model the schedule belongs to (read from the JSON result if given)')
+    .option('--scenario <name>', 'for a design: the scenario the schedule belongs to')
     .addOption(formatOpt())
     .option('-o, --output <file>', 'write the trace to a file instead of stdout')
     .addHelpText('after', '\nExamples:\n  mmcheck replay 0.1*2.0 --model demo-race\n  mmcheck replay result.json')
-    .action(async (what: string, o: { model?: string; format: 'text' | 'json'; output?: string }) => setExit(await runReplay(what, o)));
+    .action(async (what: string, o: { model?: string; scenario?: string; format: 'text' | 'json'; output?: string }) => setExit(await runReplay(what, o)));
+
+  p.command('compare')
+    .description('explore every mapping design of the June 2026 thread and print their verdicts and counterexamples')
+    .option('--scenario <name>', 'the scenario to explore them in (default: the smallest)')
+    .addOption(new Option('--strategy <name>', 'exploration strategy').choices(Object.keys(STRATEGIES)))
+    .option('--timeout <seconds>', 'stop each design after this many seconds (verdict: incomplete)', positiveInt('--timeout'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .action((o: { scenario?: string; strategy?: StrategyName; timeout?: number; output?: string }) => {
+      const c = compareDesigns(o);
+      writeOutput(renderCompare(c), o.output);
+      setExit(compareExitCode(c));
+    });
 
   p.command('list')
     .description('list the built-in models, designs and strategies')
     .action(() => setExit(runList()));
+  registerAlign(p, setExit);
   return p;
 }
 

@@ -1,6 +1,8 @@
 // Every built-in target the command line can name.
 import type { Model } from '../engine/index.js';
 import { classicModels } from './classic.js';
+import { VFIO_DESIGNS } from '../drivers/vfio-pci/index.js';
+import { VFIO_SCENARIOS, vfio_model } from './vfio.js';
 
 export interface Target {
   name: string;
@@ -8,10 +10,21 @@ export interface Target {
   /** 'engine benchmark', 'design', ... : how `mmcheck list` groups it */
   group: string;
   model(): Model;
+  /** the scenarios it can run in (`--scenario NAME`); model() is the first */
+  scenarios?: { name: string; description: string; model(): Model }[];
 }
 
 export function targets(): Target[] {
-  return classicModels.map((m) => ({ name: m.name, description: m.description, group: 'engine benchmark', model: () => m.make() }));
+  return [
+    ...classicModels.map((m) => ({ name: m.name, description: m.description, group: 'engine benchmark', model: () => m.make() })),
+    ...VFIO_DESIGNS.map((d) => ({
+      name: d.name,
+      description: d.summary,
+      group: 'design',
+      model: () => vfio_model(d, VFIO_SCENARIOS[0]),
+      scenarios: VFIO_SCENARIOS.map((s) => ({ name: s.name, description: s.description, model: () => vfio_model(d, s) })),
+    })),
+  ];
 }
 
 export function findTarget(name: string): Target | undefined {
