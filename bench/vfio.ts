@@ -4,6 +4,7 @@
 import { explore, type StrategyName } from '../src/engine/index.js';
 import { VFIO_DESIGNS } from '../src/drivers/vfio-pci/index.js';
 import { VFIO_SCENARIOS, vfio_model } from '../src/scenarios/vfio.js';
+import { table } from './table.js';
 
 const args = process.argv.slice(2);
 const opt = (flag: string): string | undefined => {
@@ -27,6 +28,4 @@ for (const s of scenarios) {
   }
 }
 process.stderr.write('\r\x1b[K');
-const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (r: string[]) => r.map((c, i) => (i >= 4 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
-console.log([line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n'));
+console.log(table(head, rows, 4));

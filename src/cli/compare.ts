@@ -23,6 +23,20 @@ export interface CompareRow {
   counterexample?: string;
 }
 
+/** Wraps a paragraph at 72 columns, as in email. */
+function wrap(text: string, width = 72): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 /** The property column: what failed, in a word for deadlocks and cycles. */
 function failed(v: Violation | undefined): string {
   if (!v) return '';
@@ -43,15 +57,18 @@ function counterexample(d: vfio_design, scenarioName: string, r: CheckResult): s
   const rep = replay(model, v.trace.schedule, { snapshots: true });
   const snap = (rep.snapshots?.at(-1) ?? rep.initial) as vfio_snapshot;
   const m = r.minimization;
-  const size = m ? `${m.preemptions} preemption${m.preemptions === 1 ? '' : 's'}, ${m.steps} steps${m.exact ? ', fewest preemptions' : ''}` : `${v.trace.events.length} steps`;
+  const size = m
+    ? `${m.exact ? 'the fewest preemptions' : 'few preemptions'} (${m.preemptions}) and ${m.steps} steps`
+    : `${v.trace.events.length} steps`;
   const scen = scenarioName === VFIO_SCENARIOS[0].name ? '' : ` --scenario ${scenarioName}`;
   return [
-    `${d.name}: ${v.kind === 'deadlock' ? 'deadlock' : `${v.kind}: ${v.property}`} (${size})`,
-    `replay: mmcheck replay ${v.trace.schedule} --model ${d.name}${scen}`,
+    v.kind === 'deadlock' ? `${d.name} deadlocks` : `${d.name} violates "${v.property}"`,
+    `counterexample with ${size}, replayed by`,
+    `  mmcheck replay ${v.trace.schedule} --model ${d.name}${scen}`,
     '',
     renderColumns(v.trace, { blocked: v.blocked, markLast: v.kind !== 'deadlock', hide: hides_from_columns, landmark: column_landmark }).trimEnd(),
     '',
-    explain(v, snap, v.trace.threads),
+    wrap(explain(v, snap, v.trace.threads)),
   ].join('\n');
 }
 
@@ -73,7 +90,8 @@ export function compareDesigns(opts: CompareOptions = {}): { scenario: string; r
   return { scenario, rows };
 }
 
-function table(head: string[], rows: string[][], right: Set<number>): string[] {
+/** A plain-text table: a header, a rule, the rows; the columns in `right` aligned right. */
+function textTable(head: string[], rows: string[][], right: ReadonlySet<number>): string[] {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (right.has(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)];
@@ -81,13 +99,13 @@ function table(head: string[], rows: string[][], right: Set<number>): string[] {
 
 export function renderCompare(c: { scenario: string; rows: CompareRow[] }): string {
   const s = find_scenario(c.scenario)!;
-  const out = [`Scenario ${s.name}: ${s.description}.`, ''];
-  out.push(...table(['design', 'verdict', 'property', 'executions', 'time', 'witnesses'], c.rows.map(({ design, result: r }) => [
+  const out = [wrap(`Scenario ${s.name}: ${s.description}.`), ''];
+  out.push(...textTable(['design', 'verdict', 'property', 'executions', 'time', 'witnesses'], c.rows.map(({ design, result: r }) => [
     design.name, verdictText(r), failed(r.violation), r.stats.executions.toLocaleString('en-US'),
     `${(r.stats.wallMs / 1000).toFixed(2)} s`,
     `${r.witnesses.filter((x) => x.executions > 0 && s.witnesses.includes(x.name)).length}/${s.witnesses.length}`,
   ]), new Set([3, 4, 5])));
-  out.push('', `witnesses: ${s.witnesses.join(', ')}`);
+  out.push('', wrap(`witnesses: ${s.witnesses.join(', ')}`));
   for (const row of c.rows) if (row.counterexample) out.push('', '', row.counterexample);
   return out.join('\n') + '\n';
 }

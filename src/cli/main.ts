@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
-  explore, replay, STRATEGIES, ScheduleMismatch, ScheduleSyntaxError, ReplayDivergence,
+  explore, replay, DEFAULT_STRATEGY, STRATEGIES, ScheduleMismatch, ScheduleSyntaxError, ReplayDivergence,
   type CheckResult, type Model, type StrategyName,
 } from '../engine/index.js';
 import { EXIT, UsageError } from './errors.js';
@@ -13,6 +13,11 @@ import { progressReporter } from './progress.js';
 import { findTarget, targets } from '../scenarios/index.js';
 import { renderText, traceLines } from '../report/text.js';
 import { renderJson, type ResultDocument } from '../report/json.js';
+import { renderLockdep } from '../report/lockdep.js';
+import { renderMermaid } from '../report/mermaid.js';
+import { renderHtml } from '../report/html.js';
+import { stateSections } from '../report/sections.js';
+import { column_landmark, hides_from_columns } from '../scenarios/vfio.js';
 import { styler } from '../report/style.js';
 import { compareDesigns, compareExitCode, renderCompare } from './compare.js';
 import { registerAlign } from './align.js';
@@ -47,15 +52,44 @@ function exitCodeOf(r: CheckResult): number {
   }
 }
 
+type CheckFormat = 'text' | 'json' | 'mermaid' | 'lockdep' | 'html';
+
 interface CheckOpts {
   strategy: StrategyName;
   scenario?: string;
   maxExecutions?: number;
   stepBound?: number;
   timeout?: number;
-  format: 'text' | 'json';
+  seed?: number;
+  samples?: number;
+  depth?: number;
+  minimize: boolean;
+  format: CheckFormat;
   output?: string;
   quiet?: boolean;
+}
+
+/** The result in the format asked for. */
+function render(model: Model, r: CheckResult, o: CheckOpts): string {
+  const s = styler(o.output ? null : process.stdout);
+  switch (o.format) {
+    case 'json': return renderJson(r);
+    case 'mermaid': return renderMermaid(r);
+    case 'lockdep':
+      return renderLockdep(r) ?? `${r.model}: ${r.verdict}: no deadlock or lock-order cycle to report\n`;
+    case 'html': {
+      const replayed = r.violation ? replay(model, r.violation.trace.schedule, { snapshots: true }) : undefined;
+      if (replayed?.snapshots) {
+        replayed.snapshots = replayed.snapshots.map(stateSections);
+        replayed.initial = stateSections(replayed.initial);
+      }
+      return renderHtml({ result: r, replayed });
+    }
+    default: {
+      const text = renderText(r, s, { hide: hides_from_columns, landmark: column_landmark });
+      return o.quiet ? `${text.split('\n')[0]}\n` : text;
+    }
+  }
 }
 
 async function runCheck(target: string, o: CheckOpts): Promise<number> {
@@ -66,13 +100,12 @@ async function runCheck(target: string, o: CheckOpts): Promise<number> {
     r = explore(model, {
       strategy: o.strategy, maxExecutions: o.maxExecutions, stepBound: o.stepBound,
       timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000, onProgress: progress.update,
+      seed: o.seed, samples: o.samples, depth: o.depth, minimize: o.minimize,
     });
   } finally {
     progress.done();
   }
-  const s = styler(o.output ? null : process.stdout);
-  const text = o.format === 'json' ? renderJson(r) : o.quiet ? `${renderText(r, s).split('\n')[0]}\n` : renderText(r, s);
-  writeOutput(text, o.output);
+  writeOutput(render(model, r, o), o.output);
   return exitCodeOf(r);
 }
 
@@ -135,18 +168,27 @@ function program(setExit: (code: number) => void): Command {
     .showSuggestionAfterError(true);
 
   const formatOpt = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+  const nonNegativeInt = (flag: string) => (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${flag} takes a whole number, not "${v}"`);
+    return Number(v);
+  };
   p.command('check')
     .description('explore a built-in model or design, or a model file (.ts/.js), and print the verdict')
     .argument('<target>', 'a name from `mmcheck list`, or a model file')
-    .addOption(new Option('--strategy <name>', 'exploration strategy').choices(Object.keys(STRATEGIES)).default('dpor'))
+    .addOption(new Option('--strategy <name>', 'exploration strategy').choices(Object.keys(STRATEGIES)).default(DEFAULT_STRATEGY))
     .option('--scenario <name>', 'for a design: the scenario to explore it in (mmcheck list shows them)')
+    .option('--seed <n>', 'random and pct: seed of the schedule generator (default 1)', nonNegativeInt('--seed'))
+    .option('--samples <n>', 'random and pct: executions to sample (default 1000)', positiveInt('--samples'))
+    .option('--depth <d>', 'pct: the bug depth aimed at (default 3)', positiveInt('--depth'))
+    .option('--no-minimize', 'print the first counterexample found, not the one with the fewest preemptions')
     .option('--max-executions <n>', 'stop after this many executions (verdict: incomplete)', positiveInt('--max-executions'))
     .option('--step-bound <n>', 'cut an execution after this many steps (verdict: incomplete)', positiveInt('--step-bound'))
     .option('--timeout <seconds>', 'stop after this many seconds (verdict: incomplete)', positiveInt('--timeout'))
-    .addOption(formatOpt())
+    .addOption(new Option('--format <format>', 'text (CPU columns), json, mermaid, lockdep (deadlocks and lock-order cycles) or html (a page to step through)')
+      .choices(['text', 'json', 'mermaid', 'lockdep', 'html']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-q, --quiet', 'print only the verdict line')
-    .addHelpText('after', '\nExamples:\n  mmcheck check demo-race\n  mmcheck check readers-writers --strategy naive\n  mmcheck check my-model.ts --format json -o result.json\n\nExit codes: 0 holds, 1 violated, 2 usage or input error, 3 incomplete, 4 model error.')
+    .addHelpText('after', '\nExamples:\n  mmcheck check legacy-remap\n  mmcheck check fault --scenario reenable\n  mmcheck check legacy-remap --format html -o trace.html\n  mmcheck check prepare-remap-hidden-checked --format lockdep\n  mmcheck check readers-writers --strategy naive\n  mmcheck check my-model.ts --format json -o result.json\n\nExit codes: 0 holds, 1 violated, 2 usage or input error, 3 incomplete, 4 model error.')
     .action(async (target: string, o: CheckOpts) => setExit(await runCheck(target, o)));
 
   p.command('replay')

@@ -1,6 +1,7 @@
 // Plain-text report of a check: verdict, what is wrong, the trace one step a line, stats.
 import type { CheckResult, Stats, Trace, TraceEvent } from '../engine/index.js';
 import { plain, type Styler } from './style.js';
+import { renderColumns, type ColumnOptions } from './columns.js';
 
 export function verdictLine(r: CheckResult, s: Styler = plain): string {
   const v = r.verdict;
@@ -45,13 +46,17 @@ export function traceLines(t: Trace): string[] {
   return t.events.map((e) => `  ${String(e.step).padStart(sw)}  ${e.thread.padEnd(w)}  ${stepLine(e)}`);
 }
 
-export function renderText(r: CheckResult, s: Styler = plain): string {
+/** The report: verdict, what is wrong, the counterexample in CPU columns, witnesses, stats. */
+export function renderText(r: CheckResult, s: Styler = plain, columns: ColumnOptions = {}): string {
   const out = [verdictLine(r, s)];
-  if (r.violation) {
-    out.push(`  ${r.violation.message}`);
+  const v = r.violation;
+  if (v) {
+    out.push(`  ${v.message}`);
     for (const c of r.cycles ?? []) out.push(`  also: ${c.message}`);
-    out.push('', `trace (schedule ${r.violation.trace.schedule}):`);
-    out.push(...traceLines(r.violation.trace));
+    const m = r.minimization;
+    const size = m ? `${m.preemptions} preemption${m.preemptions === 1 ? "" : "s"}, ${m.steps} steps${m.exact ? ' (fewest preemptions)' : ' (minimization cut by its budget)'}` : `${v.trace.events.length} steps`;
+    out.push('', `counterexample: ${size}`, `replay (every step): mmcheck replay ${v.trace.schedule} --model ${r.model}`, '');
+    out.push(renderColumns(v.trace, { ...columns, blocked: v.blocked, markLast: v.kind !== 'deadlock' }).trimEnd());
   }
   if (r.witnesses.length) {
     out.push('', 'witnesses:');

@@ -2,14 +2,14 @@
 // revoke and re-enable the device's memory, with the properties of kernel.md section 9 as
 // visible steps and coverage witnesses. One model per (design, scenario).
 import {
-  Cell, atomic, check, defineModel, kfunc, reach, type Gen, type Model, type PropertyResult, type SharedObject, type TraceEvent, type Violation,
+  Cell, atomic, check, defineModel, kfunc, reach, type Gen, type Model, type PropertyResult, type RwSem, type Shared, type SharedObject,
+  type TraceEvent, type Violation,
 } from '../engine/index.js';
 import {
   ARCHES, IS_ALIGNED, IS_ERR_VALUE, MAP_FIXED, MAP_SHARED, PROT_READ, PROT_WRITE, __vm_munmap, hex, mm_alloc, present_leaves,
   size_order, user_access, vm_mmap_pgoff, walk, walk_path,
   type Arch, type mm_struct, type pt_entry, type walk_hit, type file, type vm_area_struct,
 } from '../linux/index.js';
-import type { Shared, RwSem } from '../engine/index.js';
 import {
   VFIO_PCI_ACTIONS, bar_pfn_at, describe_state, vfio_device_open, vfio_pci_bar_pgoff, vfio_pci_bars_accessible,
   vfio_pci_core_device_alloc, type pci_bar, type vfio_design, type vfio_pci_action, type vfio_pci_core_device,
@@ -130,6 +130,13 @@ function map_at(arch: Arch, maps: readonly map_spec[], va: number): map_spec | u
   return maps.find((m) => va >= m.va && va < m.va + m.pages * arch.page_size);
 }
 
+/** The PFN that va of mapping m must map (PFN linearity). */
+function expected_pfn(vdev: vfio_pci_core_device, m: map_spec, va: number): number {
+  const arch = vdev.arch;
+  const bar = vdev.bars.find((b) => b.index === (m.bar ?? 0))!;
+  return bar_pfn_at(arch, bar.start_pfn, { vm_start: m.va, vm_end: m.va + m.pages * arch.page_size, vm_pgoff: map_pgoff(arch, m) }, va);
+}
+
 interface leaf_fact {
   readonly proc: number;
   readonly level: 'pte' | 'pmd' | 'pud';
@@ -165,7 +172,7 @@ function judge(w: vfio_world, leaves: readonly leaf_fact[]): finding {
     const m = map_at(arch, maps, l.start);
     const bad = !m ? 'lies in no mapping'
       : l.end > m.va + m.pages * arch.page_size ? 'ends beyond its VMA'
-        : l.pfn !== bar_pfn_at(arch, vdev.bars.find((b) => b.index === (m.bar ?? 0))!.start_pfn, { vm_start: m.va, vm_end: m.va + m.pages * arch.page_size, vm_pgoff: map_pgoff(arch, m) }, l.start) ? 'maps the wrong PFN'
+        : l.pfn !== expected_pfn(vdev, m, l.start) ? 'maps the wrong PFN'
           : !IS_ALIGNED(l.pfn, 2 ** size_order(arch, l.end - l.start)) ? 'has an unaligned PFN' : null;
     if (bad) return { property: 'PFN linearity and leaf shape', message: `the ${l.level} leaf of ${w.procs[l.proc].name} at ${hex(l.start)} (PFN ${hex(l.pfn)}) ${bad}` };
   }
@@ -194,8 +201,7 @@ function watched_leaves(w: vfio_world): leaf_fact[] {
         const h: walk_hit | null = walk(p.mm, m.va + k * arch.page_size);
         if (!h || seen.has(h.base)) continue;
         seen.add(h.base);
-        const span = h.level === 'pte' ? arch.page_size : h.level === 'pmd' ? arch.pmd_size : arch.pud_size;
-        out.push({ proc: i, level: h.level, start: h.base, end: h.base + span, pfn: h.leaf.pfn });
+        out.push({ proc: i, level: h.level, start: h.base, end: h.base + p.mm.pgtables.span(h.level), pfn: h.leaf.pfn });
       }
     }
   });
@@ -203,7 +209,7 @@ function watched_leaves(w: vfio_world): leaf_fact[] {
 }
 
 // The `revoked` tracepoint's property check: memory_lock held for write, the BARs inaccessible.
-const check_revoked_bars = kfunc('check: BAR mappings after the zap', function* (w: vfio_world): Gen {
+const check_revoked_bars = kfunc('check: no BAR entry while revoked', function* (w: vfio_world): Gen {
   const reads = [w.vdev.state, w.vdev.inode.i_mmap, ...w.watched];
   const f = yield* atomic({ reads }, 'read every BAR mapping', () => judge(w, watched_leaves(w)));
   if (f) yield* check(reads, f.property, () => f.message);

@@ -1,17 +1,13 @@
 // The renderers on small engine models (the VFIO counterexamples have golden tests of their own).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Mutex, defineModel, explore, replay, kfunc, type Gen } from '../../src/engine/index.js';
 import { demoRace } from '../../src/scenarios/classic.js';
 import { renderLockdep } from '../../src/report/lockdep.js';
 import { renderMermaid } from '../../src/report/mermaid.js';
 import { renderHtml } from '../../src/report/html.js';
 import { locksHeld } from '../../src/report/locks.js';
-import { launchChromium } from '../support/browser.js';
+import { withPage } from '../support/browser.js';
 
 const take = kfunc('take_both', function* (first: Mutex, second: Mutex): Gen {
   yield* first.lock();
@@ -70,15 +66,7 @@ test('the HTML report steps forward and back in a real browser', async () => {
   const rep = replay(model, r.violation!.trace.schedule, { snapshots: true });
   const html = renderHtml({ result: r, replayed: rep });
   assert.doesNotMatch(html, /https?:\/\//, 'self-contained: no network address in the page');
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-html-'));
-  const browser = await launchChromium();
-  try {
-    const file = join(dir, 'report.html');
-    writeFileSync(file, html);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(file).href);
+  await withPage(html, async (page) => {
     assert.equal(await page.textContent('#pos'), '4 / 4');
     assert.equal(await page.getAttribute('tr.violating', 'data-i'), '3');
     assert.match((await page.textContent('[data-section="count"]'))!, /1/);
@@ -89,9 +77,5 @@ test('the HTML report steps forward and back in a real browser', async () => {
     await page.click('#next');
     assert.equal(await page.textContent('#pos'), '2 / 4');
     assert.match((await page.textContent('#frames'))!, /increment/);
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -60,6 +60,20 @@ for (const s of HERE) {
   });
 }
 
+test('source-DPOR reaches the same verdicts and witnesses as optimal DPOR', () => {
+  for (const s of ['fault-race', 'transient-hot-reset', 'orders']) {
+    for (const d of VFIO_DESIGNS) {
+      const model = vfio_model(d, find_scenario(s)!);
+      const [a, b] = [explore(model), explore(model, { strategy: 'dpor' })];
+      assert.equal(b.verdict, a.verdict, `${s} ${d.name}`);
+      assert.equal(b.violation?.property, a.violation?.property, `${s} ${d.name}`);
+      if (a.verdict === 'holds') {
+        assert.deepEqual(b.witnesses.map((w) => w.executions > 0), a.witnesses.map((w) => w.executions > 0), `${s} ${d.name}`);
+      }
+    }
+  }
+});
+
 test('rmap-walk: only the legacy ->mmap remaps leave entries outside the VMAs an rmap walk sees', () => {
   // mmap_prepare actions link the VMA before the remap, so they need the stale-entry property to fail
   for (const d of VFIO_DESIGNS) {

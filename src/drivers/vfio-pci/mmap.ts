@@ -3,7 +3,7 @@
 // (drivers/vfio/pci/vfio_pci_core.c, include/linux/vfio_pci_core.h).
 import { atomic, check, kfunc, reach, type Gen } from '../../engine/index.js';
 import {
-  ALIGN, ALIGN_DOWN, EINVAL, IS_ALIGNED, VM_FAULT_FALLBACK, VM_FAULT_SIGBUS, VM_REMAP_FLAGS, order_level, order_size,
+  ALIGN, ALIGN_DOWN, EINVAL, IS_ALIGNED, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_REMAP_FLAGS, order_level, order_size,
   remap_pfn_range, vm_flags_set, vmf_insert_pfn, vmf_insert_pfn_pmd, vmf_insert_pfn_pud,
   type Arch, type VmFlag, type vm_area_struct, type vm_fault, type vm_fault_t, type vm_operations_struct,
 } from '../../linux/index.js';
@@ -76,7 +76,8 @@ export function* vfio_pci_memory_usable_locked(vdev: vfio_pci_core_device, lock:
 
 /**
  * vfio_pci_vmf_insert_pfn() (vfio_pci_core.c): with memory_lock read-held, SIGBUS unless memory
- * is usable, else one leaf of the order.
+ * is usable, else one leaf of the order. `lock` is the caller's down_read record, which lockdep
+ * keeps per task in the kernel.
  */
 export const vfio_pci_vmf_insert_pfn = kfunc('vfio_pci_vmf_insert_pfn', function* (vdev: vfio_pci_core_device, vmf: vm_fault,
   pfn: number, order: number, lock: memory_lock_read | null): Gen<vm_fault_t> {
@@ -86,7 +87,7 @@ export const vfio_pci_vmf_insert_pfn = kfunc('vfio_pci_vmf_insert_pfn', function
   if (level === 'pte') ret = yield* vmf_insert_pfn(vmf.vma, vmf.address, pfn);
   else if (level === 'pmd' && vdev.arch.pfnmap_levels.includes('pmd')) ret = yield* vmf_insert_pfn_pmd(vmf, pfn, false);
   else if (level === 'pud' && vdev.arch.pfnmap_levels.includes('pud')) ret = yield* vmf_insert_pfn_pud(vmf, pfn, false);
-  if (ret !== VM_FAULT_FALLBACK) reach('entry installed');
+  if (ret === VM_FAULT_NOPAGE) reach('entry installed');
   return ret;
 });
 
