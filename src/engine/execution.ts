@@ -154,8 +154,9 @@ export class Execution<S = any> {
       else this.resume(t, result);
     }
     this.running = null;
-    runtime.current = prev;
+    // finals run as part of this execution: reach() in them counts
     if (this.status === 'running') this.finishIfDone();
+    runtime.current = prev;
     return ev;
   }
 

@@ -20,7 +20,7 @@ import { forEachRace, happensBefore, conflicts } from './races.js';
 import { groupOf } from './shared.js';
 import type { Stats } from './result.js';
 import { NO_THREAD, REDUNDANT, lowestBit, preferred, type Strategy } from './strategy.js';
-import { Path, sleepAfter, type PathNode } from './tree.js';
+import { Path, arrivalSleep, type PathNode } from './tree.js';
 
 /** An object a step touches and how; comparable across executions. */
 interface Touch { id: string; g: Group }
@@ -68,7 +68,7 @@ export class OptimalDpor implements Strategy {
     if (r >= 0) return r;
     const nodes = this.path.nodes, i = x.events.length;
     const parent = i > 0 ? nodes[i - 1] : null;
-    const sleep = parent ? sleepAfter(x, (parent.sleep | parent.done) & ~(1 << parent.tid), x.events[i - 1]) : 0;
+    const sleep = arrivalSleep(x, nodes);
     const enabled = x.enabledMask();
     if (enabled === 0) return NO_THREAD;
     const node: OptimalNode = {

@@ -5,7 +5,7 @@
 import type { Execution } from './execution.js';
 import { forEachRace, initials } from './races.js';
 import { NO_THREAD, REDUNDANT, lowestBit, preferred, type Strategy } from './strategy.js';
-import { Path, sleepAfter, type PathNode } from './tree.js';
+import { Path, arrivalSleep, type PathNode } from './tree.js';
 
 interface DporNode extends PathNode {
   backtrack: number;
@@ -23,9 +23,7 @@ export class SourceDpor implements Strategy {
   choose(x: Execution): number {
     const r = this.path.replay(x);
     if (r >= 0) return r;
-    const nodes = this.path.nodes, i = x.events.length;
-    const parent = i > 0 ? nodes[i - 1] : null;
-    const sleep = parent ? sleepAfter(x, (parent.sleep | parent.done) & ~(1 << parent.tid), x.events[i - 1]) : 0;
+    const sleep = arrivalSleep(x, this.path.nodes);
     const enabled = x.enabledMask();
     if (enabled === 0) return NO_THREAD;
     const avail = enabled & ~sleep;

@@ -75,3 +75,10 @@ export function sleepAfter(x: Execution, asleep: number, ev: Event): number {
   }
   return s;
 }
+
+/** The sleep set on arrival at the next node of the path: its parent's sleeping and done threads that commute with the parent's step. */
+export function arrivalSleep(x: Execution, nodes: readonly (PathNode & { sleep: number; done: number })[]): number {
+  const i = x.events.length;
+  const parent = i > 0 ? nodes[i - 1] : null;
+  return parent ? sleepAfter(x, (parent.sleep | parent.done) & ~(1 << parent.tid), x.events[i - 1]) : 0;
+}

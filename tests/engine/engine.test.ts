@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Cell, Mutex, RwSem, ScheduleMismatch, defineModel, explore, replay,
+  Cell, Mutex, RwSem, ScheduleMismatch, defineModel, explore, reach, replay,
   type CheckResult, type Gen, type Model, type StrategyName, type TraceEvent,
 } from '../../src/engine/index.js';
 import { demoRace, lastzero, readersWriters } from '../../src/scenarios/classic.js';
@@ -270,4 +270,22 @@ describe('rw-semaphore semantics', () => {
     const tryWrite = sem((s) => ({ reader: reader(s), trier: twice(() => s.tryWriteLock(), () => s.writeUnlock()) }));
     assert.deepEqual(values(tryWrite, '0.1.0.1*2'), ['acquired (read)', false, 'released (read)', true, 'released (write)']);
   });
+});
+
+function* writeOne(c: Cell<number>): Gen {
+  yield* c.write(1);
+}
+
+it('a witness reached inside a final check counts', () => {
+  const m = defineModel({
+    name: 'final-witness',
+    setup: () => ({ c: new Cell('c', 0) }),
+    threads: ({ c }) => ({ t: writeOne(c) }),
+    finals: { 'reaches w': () => { reach('w'); return true; } },
+    witnesses: ['w'],
+  });
+  const r = explore(m);
+  assert.equal(r.verdict, 'holds');
+  assert.equal(r.vacuous, undefined);
+  assert.deepEqual(r.witnesses, [{ name: 'w', executions: 1 }]);
 });
