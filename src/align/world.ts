@@ -32,7 +32,7 @@ export interface world {
 
 /** A sequential run of the model; a violation (a BUG, a broken contract, a thread that threw) becomes an exception. */
 export function run_or_throw<S>(model: Parameters<typeof runSequential<S>>[0]): ReturnType<typeof runSequential<S>> {
-  const run = runSequential(model);
+  const run = runSequential(model, { lean: true });
   if (run.violation) throw new Error(`${model.name}: ${run.violation.message}`);
   return run;
 }

@@ -30,6 +30,8 @@ export interface ThreadState {
   objects: number;
   /** set by a primitive that keeps the thread at a new pending op instead of resuming it */
   stayed: boolean;
+  /** what the thread's body returned, once finished */
+  result: unknown;
 }
 
 export interface Access { o: SharedObject; g: Group }
@@ -59,6 +61,11 @@ export interface ExecutionOptions {
   lockGraph?: LockGraph | null;
   /** track happens-before for race detection (default true), in this buffer if given */
   clocks?: Clocks | false;
+  /**
+   * keep the events and the schedule (default true); without them a run costs no memory per
+   * step, but a violation's trace is empty (runSequential's lean mode)
+   */
+  record?: boolean;
 }
 
 export class Execution<S = any> {
@@ -76,11 +83,14 @@ export class Execution<S = any> {
   private setupObjects = 0;
   private live = 0;
   private readonly lockGraph: LockGraph | null;
+  /** false in a run that keeps no events (ExecutionOptions.record) */
+  readonly recording: boolean;
 
   constructor(model: Model<S>, opts: ExecutionOptions = {}) {
     this.model = model;
     this.lockGraph = opts.lockGraph ?? null;
-    this.clocks = opts.clocks === false ? null : opts.clocks ?? new Clocks();
+    this.recording = opts.record ?? true;
+    this.clocks = opts.clocks === false || !this.recording ? null : opts.clocks ?? new Clocks();
     const prev = runtime.current;
     runtime.current = this;
     try {
@@ -92,7 +102,7 @@ export class Execution<S = any> {
       names.forEach((name, id) => {
         this.threads.push({
           id, name, gen: bodies[name], pending: null, frame: null, held: [], nevents: 0,
-          clock: 0, objects: 0, stayed: false,
+          clock: 0, objects: 0, stayed: false, result: undefined,
         });
       });
       this.live = names.length;
@@ -129,16 +139,13 @@ export class Execution<S = any> {
   step(tid: number): Event {
     const t = this.threads[tid];
     const op = t.pending!;
-    const ev: Event = {
-      tid, op, o: op.o, g: Group.Exclusive, rel: false, more: null, frame: t.frame,
-      value: undefined, old: undefined, clock: -1, pclock: t.clock,
-    };
+    const ev = this.recording ? newEvent(tid, op, t) : this.reuse(tid, op, t);
     const prev = runtime.current;
     runtime.current = this;
     this.running = t;
     let result: unknown;
     try {
-      this.schedule.push(tid);
+      if (this.recording) this.schedule.push(tid);
       if (this.clocks !== null && op.k !== OpKind.Atomic) ev.old = op.o.waitState();
       result = this.execOp(op, t, ev);
     } catch (err) {
@@ -157,6 +164,23 @@ export class Execution<S = any> {
     // finals run as part of this execution: reach() in them counts
     if (this.status === 'running') this.finishIfDone();
     runtime.current = prev;
+    return ev;
+  }
+
+  private scratch: Event | null = null;
+
+  /** The one event object of a run that keeps none. */
+  private reuse(tid: number, op: Op, t: ThreadState): Event {
+    const ev = this.scratch;
+    if (ev === null) return (this.scratch = newEvent(tid, op, t));
+    ev.tid = tid;
+    ev.op = op;
+    ev.o = op.o;
+    ev.g = Group.Exclusive;
+    ev.rel = false;
+    ev.more = null;
+    ev.frame = t.frame;
+    ev.value = undefined;
     return ev;
   }
 
@@ -190,7 +214,7 @@ export class Execution<S = any> {
     t.nevents++;
     const cl = this.clocks;
     if (cl === null) {
-      this.events.push(ev);
+      if (this.recording) this.events.push(ev);
       return;
     }
     const c = cl.copy(t.clock);
@@ -240,8 +264,11 @@ export class Execution<S = any> {
     this.running = t;
     try {
       const r = t.gen.next(value);
-      t.pending = r.done ? null : r.value;
-      if (r.done) this.live--;
+      if (r.done) {
+        t.pending = null;
+        t.result = r.value;
+        this.live--;
+      } else t.pending = r.value;
       if (r.done && t.held.length > 0) {
         this.fail('lock-misuse', t.held[0].cls,
           `${t.name} finished while holding ${t.held.map((h) => h.o.name).join(', ')}`);
@@ -383,6 +410,13 @@ export class Execution<S = any> {
       threads: this.threads.map((t) => t.name),
     };
   }
+}
+
+function newEvent(tid: number, op: Op, t: ThreadState): Event {
+  return {
+    tid, op, o: op.o, g: Group.Exclusive, rel: false, more: null, frame: t.frame,
+    value: undefined, old: undefined, clock: -1, pclock: t.clock,
+  };
 }
 
 /** Whether op, wherever it runs, may conflict with event ev (of the same execution). */

@@ -40,11 +40,14 @@ export function groupOf(op: Op, o: SharedObject): Group {
   return o.pendingGroup(op);
 }
 
-/** Wraps a generator function so that its steps show under `name` in traces. */
+/**
+ * Wraps a generator function so that its steps show under `name` in traces. In an execution
+ * that records nothing (a lean sequential run) the body is called as it is: nobody reads the
+ * frames, and every layer of generator delegation is paid again on each step below it.
+ */
 export function kfunc<A extends unknown[], R>(name: string, body: (...args: A) => Gen<R>): (...args: A) => Gen<R> {
-  const wrapped = function* (...args: A): Gen<R> {
-    const x = runtime.current;
-    const t = x?.running;
+  const framed = function* (args: A): Gen<R> {
+    const t = runtime.current?.running;
     if (!t) return yield* body(...args);
     const saved = t.frame;
     t.frame = { name, parent: saved };
@@ -54,6 +57,7 @@ export function kfunc<A extends unknown[], R>(name: string, body: (...args: A) =
       t.frame = saved;
     }
   };
+  const wrapped = (...args: A): Gen<R> => (runtime.current?.recording === false ? body(...args) : framed(args));
   Object.defineProperty(wrapped, 'name', { value: name });
   return wrapped;
 }

@@ -42,8 +42,11 @@ interface slot {
  * entry above says 'table'; freeing a table clears them (free_pgd_range in memory.ts).
  */
 export class page_tables {
-  private readonly slots = new Map<string, slot>();
-  private readonly ptlocks = new Map<string, Mutex>();
+  /** per level, by base address (numbers, not strings: lookups are on every walk) */
+  private readonly slots: Record<pt_level, Map<number, slot>> = { pgd: new Map(), pud: new Map(), pmd: new Map(), pte: new Map() };
+  /** the same slots in creation order */
+  private readonly created: slot[] = [];
+  private readonly ptlocks: Record<'pte' | 'pmd', Map<number, Mutex>> = { pte: new Map(), pmd: new Map() };
 
   constructor(readonly owner: string, readonly arch: Arch) {}
 
@@ -56,29 +59,29 @@ export class page_tables {
   /** The entry of `level` that translates va. */
   entry(level: pt_level, va: number): Shared<pt_entry> {
     const base = ALIGN_DOWN(va, this.span(level));
-    const key = `${level}:${base}`;
-    let s = this.slots.get(key);
+    const slots = this.slots[level];
+    let s = slots.get(base);
     if (!s) {
       s = { level, base, entry: new Shared<pt_entry>(`${this.owner}.${level}[${hex(base)}]`, PT_NONE) };
-      this.slots.set(key, s);
+      slots.set(base, s);
+      this.created.push(s);
     }
     return s.entry;
   }
 
   /** The current value of an entry, without creating its object (outside steps). */
   peek(level: pt_level, va: number): pt_entry {
-    return this.slots.get(`${level}:${ALIGN_DOWN(va, this.span(level))}`)?.entry.value ?? PT_NONE;
+    return this.slots[level].get(ALIGN_DOWN(va, this.span(level)))?.entry.value ?? PT_NONE;
   }
 
   /** The split ptlock of the table holding the entries of `level` for va (ptlock_ptr). */
   ptlock(level: 'pte' | 'pmd', va: number): Mutex {
     const above = PARENT[level]!;
     const base = ALIGN_DOWN(va, this.span(above));
-    const key = `${level}:${base}`;
-    let l = this.ptlocks.get(key);
+    let l = this.ptlocks[level].get(base);
     if (!l) {
       l = new Mutex(`${this.owner}.ptl[${level} table ${hex(base)}]`, { lockClass: 'ptlock', flavour: 'spinlock' });
-      this.ptlocks.set(key, l);
+      this.ptlocks[level].set(base, l);
     }
     return l;
   }
@@ -88,12 +91,12 @@ export class page_tables {
     const end = base + this.span(level);
     const below = new Set<pt_level>();
     for (let l = CHILD[level]; l; l = CHILD[l]) below.add(l);
-    return [...this.slots.values()].filter((s) => below.has(s.level) && s.base >= base && s.base < end).map((s) => s.entry);
+    return this.created.filter((s) => below.has(s.level) && s.base >= base && s.base < end).map((s) => s.entry);
   }
 
   /** Every entry created so far: for final checks and snapshots, never inside a step. */
   all(): readonly { level: pt_level; base: number; entry: Shared<pt_entry> }[] {
-    return [...this.slots.values()];
+    return this.created;
   }
 }
 

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Cell, Mutex, RwSem, ScheduleMismatch, defineModel, explore, reach, replay,
+  Cell, Mutex, RwSem, ScheduleMismatch, check, defineModel, explore, kfunc, reach, replay, runSequential,
   type CheckResult, type Gen, type Model, type StrategyName, type TraceEvent,
 } from '../../src/engine/index.js';
 import { demoRace, lastzero, readersWriters } from '../../src/scenarios/classic.js';
@@ -288,4 +288,37 @@ it('a witness reached inside a final check counts', () => {
   assert.equal(r.verdict, 'holds');
   assert.equal(r.vacuous, undefined);
   assert.deepEqual(r.witnesses, [{ name: 'w', executions: 1 }]);
+});
+
+describe('sequential runs', () => {
+  const add = kfunc('add', function* (c: Cell<number>, n: number): Gen<number> {
+    return yield* c.update((v) => v + n);
+  });
+  const counter = (limit: number): Model<{ c: Cell<number> }> => defineModel({
+    name: 'counter',
+    setup: () => ({ c: new Cell('c', 0) }),
+    threads: ({ c }) => ({
+      first: (function* () { yield* add(c, 1); return 'one'; })(),
+      second: (function* () { yield* add(c, 2); yield* check([c], 'at most limit', () => c.value <= limit); })(),
+    }),
+  });
+
+  for (const lean of [false, true]) {
+    it(`run each thread to its end and return what each returned (${lean ? 'lean' : 'recorded'})`, () => {
+      const run = runSequential(counter(10), { lean });
+      assert.equal(run.violation, null);
+      assert.equal(run.state.c.value, 3);
+      assert.deepEqual(run.results, { first: 'one', second: undefined });
+    });
+  }
+
+  it('a recorded run keeps the trace with its frames; a lean one keeps the message only', () => {
+    const recorded = runSequential(counter(2)).violation!;
+    assert.equal(recorded.kind, 'assertion');
+    assert.deepEqual(recorded.trace.events.map((e) => `${e.thread} ${e.frames.join('>')} ${e.op}`),
+      ['first add update', 'second add update', 'second  check']);
+    const lean = runSequential(counter(2), { lean: true }).violation!;
+    assert.equal(lean.message, recorded.message);
+    assert.deepEqual(lean.trace.events, []);
+  });
 });
