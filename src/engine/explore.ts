@@ -47,7 +47,7 @@ export interface ExploreOptions {
   minimize?: boolean | MinimizeOptions;
 }
 
-function makeStrategy(name: StrategyName, opts: ExploreOptions, stats: Stats): Strategy {
+export function makeStrategy(name: StrategyName, opts: ExploreOptions, stats: Stats): Strategy {
   const samples = Math.min(opts.samples ?? 1000, opts.maxExecutions ?? Infinity);
   const seed = opts.seed ?? 1;
   switch (name) {
@@ -86,7 +86,7 @@ export function explore<S>(model: Model<S>, opts: ExploreOptions = {}): CheckRes
   });
 }
 
-function assemble(model: string, strategy: string, violation: Violation | null, graph: LockGraph,
+export function assemble(model: string, strategy: string, violation: Violation | null, graph: LockGraph,
   incomplete: IncompleteReason | undefined, witnessCounts: Map<string, number>, stats: Stats): CheckResult {
   const witnesses = [...witnessCounts].map(([name, executions]) => ({ name, executions }));
   const cycle = graph.findCycle();
