@@ -1,5 +1,5 @@
 // Loads a model written in TypeScript (or JavaScript): type-checks it against the mmcheck
-// package, compiles it to a temporary folder, imports it, and removes the folder.
+// package, compiles it to a temporary folder, imports it, and removes the folder when done.
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type ts from 'typescript';
 import { UsageError } from './errors.js';
 import type { Model } from '../engine/index.js';
+import type { ModelSource } from '../engine/parallel.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/src: the compiled package, what `import ... from 'mmcheck'` means in a model file */
@@ -68,26 +69,39 @@ function formatDiagnostic(ts: typeof import('typescript'), d: ts.Diagnostic): st
 const isModel = (m: unknown): m is Model =>
   typeof m === 'object' && m !== null && typeof (m as Model).setup === 'function' && typeof (m as Model).threads === 'function';
 
-/** The model a file exports as default (a model, or a function of no arguments returning one). */
-export async function loadModelFile(path: string): Promise<Model> {
+/** A model file, compiled: the model, where worker threads import it from, and the folder to remove after. */
+export interface LoadedModel {
+  model: Model;
+  source: ModelSource;
+  dispose(): void;
+}
+
+/**
+ * The model a file exports as default (a model, or a function of no arguments returning one).
+ * The compiled module stays on disk until dispose(), for parallel exploration's workers.
+ */
+export async function loadModelFile(path: string): Promise<LoadedModel> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`no such file: ${path}`);
   const out = mkdtempSync(join(tmpdir(), 'mmcheck-'));
+  const dispose = (): void => rmSync(out, { recursive: true, force: true });
   try {
     // loaded only here: the compiler is large, and only model files need it
     const ts = (await import('typescript')).default;
     compile(ts, file, out);
     const js = join(out, relative(dirname(file), file).split(sep).join('/')).replace(/\.m?ts$/, '.js');
+    const source: ModelSource = { module: pathToFileURL(js).href };
     let mod: Record<string, unknown>;
     try {
-      mod = await import(pathToFileURL(js).href);
+      mod = await import(source.module);
     } catch (err) {
       throw new UsageError(`${path}: failed to load: ${err instanceof Error ? err.message : String(err)}`);
     }
     const exported = typeof mod.default === 'function' ? (mod.default as () => unknown)() : mod.default;
     if (!isModel(exported)) throw new UsageError(`${path}: the default export is not a model (use defineModel from 'mmcheck')`);
-    return exported;
-  } finally {
-    rmSync(out, { recursive: true, force: true });
+    return { model: exported, source, dispose };
+  } catch (err) {
+    dispose();
+    throw err;
   }
 }

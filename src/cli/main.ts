@@ -7,10 +7,11 @@ import {
   type CheckResult, type Model, type StrategyName,
 } from '../engine/index.js';
 import { EXIT, UsageError } from './errors.js';
-import { isModelFile, loadModelFile } from './load.js';
+import { isModelFile, loadModelFile, type LoadedModel } from './load.js';
 import { writeOutput } from './output.js';
 import { progressReporter } from './progress.js';
-import { findTarget, targets } from '../scenarios/index.js';
+import { UnknownTarget, builtinModel, targets } from '../scenarios/index.js';
+import { SPLITTABLE, exploreInWorkers, type ModelSource } from '../engine/parallel.js';
 import { renderText, traceLines } from '../report/text.js';
 import { renderJson, type ResultDocument } from '../report/json.js';
 import { renderLockdep } from '../report/lockdep.js';
@@ -27,20 +28,19 @@ const positiveInt = (flag: string) => (v: string): number => {
   return Number(v);
 };
 
-async function resolveModel(target: string, scenario?: string): Promise<Model> {
+/** The model a target names, and where worker threads find it; dispose() when done with it. */
+async function resolveModel(target: string, scenario?: string): Promise<LoadedModel> {
   if (isModelFile(target)) {
     if (scenario !== undefined) throw new UsageError('--scenario names a scenario of a built-in design, not of a model file');
     return loadModelFile(target);
   }
-  // a model name from a result: "design/scenario"
-  const [design, named] = target.split('/');
-  if (named !== undefined && scenario === undefined && findTarget(design)?.scenarios) return resolveModel(design, named);
-  const t = findTarget(target);
-  if (!t) throw new UsageError(`unknown model or design "${target}" (mmcheck list shows them)`);
-  if (scenario === undefined) return t.model();
-  const s = t.scenarios?.find((x) => x.name === scenario);
-  if (!s) throw new UsageError(`${target} has no scenario "${scenario}" (${t.scenarios ? `known: ${t.scenarios.map((x) => x.name).join(', ')}` : 'it has none'})`);
-  return s.model();
+  try {
+    const model = builtinModel(target, scenario);
+    const source: ModelSource = { module: new URL('../scenarios/index.js', import.meta.url).href, export: 'builtinModel', args: [target, scenario] };
+    return { model, source, dispose: () => {} };
+  } catch (err) {
+    throw err instanceof UnknownTarget ? new UsageError(err.message) : err;
+  }
 }
 
 function exitCodeOf(r: CheckResult): number {
@@ -64,6 +64,7 @@ interface CheckOpts {
   samples?: number;
   depth?: number;
   minimize: boolean;
+  workers?: number;
   format: CheckFormat;
   output?: string;
   quiet?: boolean;
@@ -93,17 +94,23 @@ function render(model: Model, r: CheckResult, o: CheckOpts): string {
 }
 
 async function runCheck(target: string, o: CheckOpts): Promise<number> {
-  const model = await resolveModel(target, o.scenario);
+  const workers = o.workers ?? 1;
+  if (workers > 1 && !(SPLITTABLE as readonly string[]).includes(o.strategy)) {
+    throw new UsageError(`--workers splits an exhaustive search (${SPLITTABLE.join(', ')}); ${o.strategy} samples`);
+  }
+  const { model, source, dispose } = await resolveModel(target, o.scenario);
   const progress = progressReporter(!o.quiet);
   let r: CheckResult;
   try {
-    r = explore(model, {
+    const opts = {
       strategy: o.strategy, maxExecutions: o.maxExecutions, stepBound: o.stepBound,
       timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000, onProgress: progress.update,
       seed: o.seed, samples: o.samples, depth: o.depth, minimize: o.minimize,
-    });
+    };
+    r = workers > 1 ? await exploreInWorkers(source, { ...opts, workers }) : explore(model, opts);
   } finally {
     progress.done();
+    dispose();
   }
   writeOutput(render(model, r, o), o.output);
   return exitCodeOf(r);
@@ -125,7 +132,8 @@ async function runReplay(what: string, o: { model?: string; scenario?: string; f
     modelName ??= doc.result.model;
   }
   if (!modelName) throw new UsageError('replay of a schedule needs --model NAME|FILE');
-  const model = await resolveModel(modelName, o.scenario);
+  const { model, dispose } = await resolveModel(modelName, o.scenario);
+  dispose();
   const rep = replay(model, schedule);
   if (o.format === 'json') {
     writeOutput(JSON.stringify({ schema: 'mmcheck/replay', version: 1, status: rep.status, violation: rep.violation, trace: rep.trace }, null, 2) + '\n', o.output);
@@ -184,11 +192,12 @@ function program(setExit: (code: number) => void): Command {
     .option('--max-executions <n>', 'stop after this many executions (verdict: incomplete)', positiveInt('--max-executions'))
     .option('--step-bound <n>', 'cut an execution after this many steps (verdict: incomplete)', positiveInt('--step-bound'))
     .option('--timeout <seconds>', 'stop after this many seconds (verdict: incomplete)', positiveInt('--timeout'))
+    .option('--workers <n>', 'explore in n worker threads (naive, dpor, optimal): the same result and counts as one, sooner on long runs', positiveInt('--workers'))
     .addOption(new Option('--format <format>', 'text (CPU columns), json, mermaid, lockdep (deadlocks and lock-order cycles) or html (a page to step through)')
       .choices(['text', 'json', 'mermaid', 'lockdep', 'html']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-q, --quiet', 'print only the verdict line')
-    .addHelpText('after', '\nExamples:\n  mmcheck check legacy-remap\n  mmcheck check fault --scenario reenable\n  mmcheck check legacy-remap --format html -o trace.html\n  mmcheck check prepare-remap-hidden-checked --format lockdep\n  mmcheck check readers-writers --strategy naive\n  mmcheck check my-model.ts --format json -o result.json\n\nExit codes: 0 holds, 1 violated, 2 usage or input error, 3 incomplete, 4 model error.')
+    .addHelpText('after', '\nExamples:\n  mmcheck check legacy-remap\n  mmcheck check fault --scenario reenable\n  mmcheck check legacy-remap --format html -o trace.html\n  mmcheck check prepare-remap-hidden-checked --format lockdep\n  mmcheck check readers-writers --strategy naive\n  mmcheck check fault --scenario two-procs --workers 2\n  mmcheck check my-model.ts --format json -o result.json\n\nExit codes: 0 holds, 1 violated, 2 usage or input error, 3 incomplete, 4 model error.')
     .action(async (target: string, o: CheckOpts) => setExit(await runCheck(target, o)));
 
   p.command('replay')

@@ -5,7 +5,7 @@ import type { Model } from './model.js';
 import type { IncompleteReason, Stats, Violation } from './result.js';
 import type { LockGraph } from './lockdep.js';
 import { Clocks } from './clock.js';
-import { NO_THREAD, type Ending, type Strategy } from './strategy.js';
+import { NO_THREAD, SPLIT, type Ending, type Strategy } from './strategy.js';
 
 export const DEFAULT_STEP_BOUND = 10_000;
 
@@ -16,6 +16,8 @@ export interface Budget {
   /** Date.now() at which to stop */
   deadline: number;
   onProgress?: (s: Stats) => void;
+  /** polled with the deadline: a worker's subtree that is no longer wanted (parallel.ts) */
+  cancelled?: () => boolean;
 }
 
 export interface Driven {
@@ -23,6 +25,8 @@ export interface Driven {
   violation: Violation | null;
   /** the budget that stopped it */
   cut?: IncompleteReason;
+  /** Budget.cancelled stopped it */
+  cancelled?: boolean;
 }
 
 export function newStats(): Stats {
@@ -49,6 +53,7 @@ export function drive<S>(model: Model<S>, strategy: Strategy, budget: Budget, st
   const wallBefore = stats.wallMs;
   let lastReport = started;
   let cut: IncompleteReason | undefined;
+  let cancelled = false;
   let violation: Violation | null = null;
   for (let more = true; more; ) {
     if (stats.executions >= budget.maxExecutions) { cut = 'max-executions'; break; }
@@ -62,9 +67,10 @@ export function drive<S>(model: Model<S>, strategy: Strategy, budget: Budget, st
         budget.onProgress?.(stats);
       }
     }
+    if (budget.cancelled?.()) { cancelled = true; break; }
     const x = new Execution(model, { lockGraph: graph, clocks });
     stats.executions++;
-    const end = run(x, strategy, budget.stepBound, stats);
+    const end = run(x, strategy, budget.stepBound, stats) as Ending;
     stats[COUNTER[end]]++;
     if (witnesses) for (const w of x.reached) witnesses.set(w, (witnesses.get(w) ?? 0) + 1);
     if (x.violation && !strategy.pastViolations) { violation = x.violation; break; }
@@ -72,14 +78,14 @@ export function drive<S>(model: Model<S>, strategy: Strategy, budget: Budget, st
   }
   stats.wallMs = wallBefore + Date.now() - started;
   sampleMemory(stats);
-  return cut ? { violation, cut } : { violation };
+  return cut ? { violation, cut } : cancelled ? { violation, cancelled } : { violation };
 }
 
-const COUNTER = {
+export const COUNTER = {
   complete: 'complete', deadlock: 'deadlocked', violation: 'violating', bounded: 'bounded', redundant: 'sleepBlocked',
 } as const satisfies Record<Ending, keyof Stats>;
 
-function run(x: Execution, strategy: Strategy, stepBound: number, stats: Stats): Ending {
+export function run(x: Execution, strategy: Strategy, stepBound: number, stats: Stats): Ending | 'split' {
   const everyStep = strategy.everyStep;
   for (;;) {
     switch (x.status) {
@@ -90,6 +96,7 @@ function run(x: Execution, strategy: Strategy, stepBound: number, stats: Stats):
     }
     if (x.events.length >= stepBound) return 'bounded';
     const tid = strategy.choose(x);
+    if (tid === SPLIT) return 'split';
     if (tid < 0) {
       if (tid !== NO_THREAD) return 'redundant';
       x.deadlock();

@@ -7,7 +7,7 @@
 import type { Execution, ThreadState } from './execution.js';
 import type { LockEdge, Violation } from './result.js';
 
-interface EdgeRecord {
+export interface EdgeRecord {
   from: string;
   to: string;
   fromMode: 'read' | 'write';
@@ -44,6 +44,23 @@ export class LockGraph {
   }
 
   get size(): number { return this.edges.size; }
+
+  /** The settled edges in the order they were first taken (parallel.ts moves them between threads). */
+  records(): EdgeRecord[] {
+    return [...this.edges.values()].filter((r) => r.trace !== null);
+  }
+
+  /** Adds the edges of another graph that this one does not have, keeping their first traces. */
+  merge(records: readonly EdgeRecord[]): void {
+    for (const r of records) {
+      const key = `${r.from}\u0000${r.to}`;
+      if (this.edges.has(key)) continue;
+      this.edges.set(key, r);
+      const list = this.out.get(r.from);
+      if (list) list.push(r.to);
+      else this.out.set(r.from, [r.to]);
+    }
+  }
 
   /** The shortest cycle, as a violation whose trace is the first edge's; null if acyclic. */
   findCycle(): Violation | null {

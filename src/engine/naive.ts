@@ -1,7 +1,9 @@
 // Naive exhaustive search: every interleaving, no reduction. The oracle for the others, and
 // the only strategy under which the model invariant may be checked after every step.
 import type { Execution } from './execution.js';
-import { NO_THREAD, lowestBit, preferred, type Strategy } from './strategy.js';
+import {
+  NO_THREAD, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree, type SubtreeSpec,
+} from './strategy.js';
 import { Path, type PathNode } from './tree.js';
 
 interface NaiveNode extends PathNode {
@@ -9,23 +11,48 @@ interface NaiveNode extends PathNode {
   done: number;
 }
 
-export class Naive implements Strategy {
+export class Naive implements Splittable {
   readonly clocks = false;
   readonly everyStep = true;
   readonly exhaustive = true;
-  private readonly path = new Path<NaiveNode>();
+  ceiling: number;
+  private readonly subtree: Subtree | null;
+
+  constructor(role?: SplitRole, private readonly path = new Path<NaiveNode>()) {
+    ({ ceiling: this.ceiling, subtree: this.subtree } = takeRole(role, path));
+  }
 
   choose(x: Execution): number {
     const r = this.path.replay(x);
     if (r >= 0) return r;
+    if (x.events.length === this.ceiling) return SPLIT;
     const enabled = x.enabledMask();
     if (enabled === 0) return NO_THREAD;
-    const tid = preferred(x, enabled);
+    const p = prefixStep(this.subtree, x, enabled);
+    const tid = p >= 0 ? p : preferred(x, enabled);
     this.path.push(x, { tid, enabled, done: 0, sigKind: 0, sigObject: '' });
     return tid;
   }
 
   finish(): boolean {
+    return this.next();
+  }
+
+  subtreeAt(x: Execution): SubtreeSpec {
+    return { prefix: x.schedule.slice(), from: this.path.divergence, sleep: 0, wut: null };
+  }
+
+  absorb(): void {}
+
+  fork(): Naive {
+    return new Naive({ ceiling: this.ceiling }, this.path.clone((n) => ({ ...n })));
+  }
+
+  divergence(): number {
+    return this.path.divergence;
+  }
+
+  next(): boolean {
     return this.path.backtrack((n) => {
       n.done |= 1 << n.tid;
       const rest = n.enabled & ~n.done;

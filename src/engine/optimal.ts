@@ -19,11 +19,15 @@ import { Group, OpKind, type Op } from './op.js';
 import { forEachRace, happensBefore, conflicts } from './races.js';
 import { groupOf } from './shared.js';
 import type { Stats } from './result.js';
-import { NO_THREAD, REDUNDANT, lowestBit, preferred, type Strategy } from './strategy.js';
+import { newStats } from './driver.js';
+import {
+  NO_THREAD, REDUNDANT, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree,
+  type SubtreeSpec,
+} from './strategy.js';
 import { Path, arrivalSleep, type PathNode } from './tree.js';
 
 /** An object a step touches and how; comparable across executions. */
-interface Touch { id: string; g: Group }
+export interface Touch { id: string; g: Group }
 
 /**
  * A node of a wakeup tree: a step of a thread, the sequences that go on from it (first
@@ -48,33 +52,48 @@ interface OptimalNode extends PathNode {
   sub: WakeupNode | null;
 }
 
-export class OptimalDpor implements Strategy {
+/**
+ * A race reported by a worker (parallel.ts): the sequence to insert at node i, unless a thread
+ * in `blocking` is asleep or done there.
+ */
+interface OptimalReport { i: number; blocking: number; seq: PortableSequence }
+
+export class OptimalDpor implements Splittable {
   readonly clocks = true;
   readonly everyStep = false;
   readonly exhaustive = true;
-  private readonly path = new Path<OptimalNode>();
   private readonly stats: Stats;
+  ceiling: number;
+  private readonly subtree: Subtree | null;
   /** touches of the last execution's events, made when first needed */
   private touchCache: (readonly Touch[] | undefined)[] = [];
   /** touches shared by the wakeup trees: by object id and group, or by their text */
-  private readonly interned = new Map<string, (readonly Touch[])[]>();
+  private readonly interned: Map<string, (readonly Touch[])[]>;
 
-  constructor(stats: Stats) {
+  constructor(stats: Stats, role?: SplitRole, private readonly path = new Path<OptimalNode>(),
+    interned?: Map<string, (readonly Touch[])[]>) {
     this.stats = stats;
+    this.interned = interned ?? new Map();
+    ({ ceiling: this.ceiling, subtree: this.subtree } = takeRole(role, path));
   }
 
   choose(x: Execution): number {
     const r = this.path.replay(x);
     if (r >= 0) return r;
     const nodes = this.path.nodes, i = x.events.length;
+    if (i === this.ceiling) return SPLIT;
     const parent = i > 0 ? nodes[i - 1] : null;
-    const sleep = arrivalSleep(x, nodes);
+    const root = i === this.subtree?.prefix.length;
+    const sleep = root ? this.subtree!.sleep : arrivalSleep(x, nodes);
     const enabled = x.enabledMask();
     if (enabled === 0) return NO_THREAD;
     const node: OptimalNode = {
-      tid: -1, enabled, sleep, done: 0, wut: parent ? parent.sub : null, sub: null, sigKind: 0, sigObject: '',
+      tid: -1, enabled, sleep, done: 0, wut: root ? this.subtree!.wut as WakeupNode | null : parent ? parent.sub : null, sub: null,
+      sigKind: 0, sigObject: '',
     };
-    if (!this.nextBranch(node)) {
+    const p = prefixStep(this.subtree, x, enabled);
+    if (p >= 0) node.tid = p;
+    else if (!this.nextBranch(node)) {
       const avail = enabled & ~sleep;
       if (avail === 0) return REDUNDANT;
       node.tid = preferred(x, avail);
@@ -125,23 +144,58 @@ export class OptimalDpor implements Strategy {
       this.reverse(x, i, j, notdep);
     }
     this.touchCache = [];
+    return this.next();
+  }
+
+  divergence(): number {
+    return this.path.divergence;
+  }
+
+  next(): boolean {
     return this.path.backtrack((n) => {
       n.done |= 1 << n.tid;
       return this.nextBranch(n);
     });
   }
 
-  /** Inserts v = notdep(i).j into the wakeup tree of the node before event i (notdep: its events before j). */
+  /**
+   * Inserts v = notdep(i).j into the wakeup tree of the node before event i (notdep: its events
+   * before j), unless a thread asleep or done there is a weak initial of v. In a worker, the
+   * nodes of the prefix are the coordinator's: the race goes to it with the threads that would
+   * block the insertion.
+   */
   private reverse(x: Execution, i: number, j: number, notdep: readonly number[]): void {
     const node = this.path.nodes[i];
-    const seq = new Sequence(this, x, notdep, j);
+    const seq = Sequence.of(this, x, notdep, j);
     // e' first, where it cannot run: nothing to reverse
     if (!((node.enabled >> x.events[j].tid) & 1) && seq.initial(seq.last)) return;
-    for (let m = (node.sleep | node.done) & ~(1 << node.tid); m; m &= m - 1) {
-      const q = lowestBit(m);
-      if (seq.has(q) ? seq.initial(seq.first(q)) : seq.commutes(opTouches(nextOp(x, q, i)))) return;
+    const reported = i < this.path.floor;
+    const blocking = (q: number): boolean => (seq.has(q) ? seq.initial(seq.first(q)) : seq.commutes(opTouches(nextOp(x, q, i)!)));
+    if (reported) {
+      let mask = 0;
+      for (let q = 0; q < x.threads.length; q++) if (q !== node.tid && (seq.has(q) || nextOp(x, q, i)) && blocking(q)) mask |= 1 << q;
+      this.subtree!.report({ i, blocking: mask, seq: seq.portable() } satisfies OptimalReport);
+      return;
     }
+    for (let m = (node.sleep | node.done) & ~(1 << node.tid); m; m &= m - 1) if (blocking(lowestBit(m))) return;
     node.wut = seq.insertInto(node.wut);
+  }
+
+  subtreeAt(x: Execution): SubtreeSpec {
+    const nodes = this.path.nodes;
+    return { prefix: x.schedule.slice(), from: this.path.divergence, sleep: arrivalSleep(x, nodes), wut: nodes[nodes.length - 1]?.sub ?? null };
+  }
+
+  absorb(report: unknown): void {
+    const r = report as OptimalReport, node = this.path.nodes[r.i];
+    if (r.blocking & (node.sleep | node.done) & ~(1 << node.tid)) return;
+    node.wut = Sequence.from(this, r.seq).insertInto(node.wut);
+  }
+
+  /** A copy of the path with its wakeup trees, for looking ahead; it counts into stats of its own. */
+  fork(): OptimalDpor {
+    return new OptimalDpor(newStats(), { ceiling: this.ceiling },
+      this.path.clone((n) => ({ ...n, wut: copyTree(n.wut), sub: copyTree(n.sub) })), this.interned);
   }
 
   notes(): string[] {
@@ -156,7 +210,7 @@ export class OptimalDpor implements Strategy {
     return (this.touchCache[k] ??= this.intern(eventTouches(x.events[k])));
   }
 
-  private intern(t: Touch[]): readonly Touch[] {
+  intern(t: readonly Touch[]): readonly Touch[] {
     const key = t.length === 1 ? t[0].id : t.map((a) => `${a.id}\u0000${a.g}`).join('\u0001');
     let known = this.interned.get(key);
     if (!known) this.interned.set(key, (known = []));
@@ -166,11 +220,26 @@ export class OptimalDpor implements Strategy {
   }
 }
 
-/** The operation thread q performs next after event i of x. */
-function nextOp(x: Execution, q: number, i: number): Op {
+/** The operation thread q performs next after event i of x (null if it has finished). */
+function nextOp(x: Execution, q: number, i: number): Op | null {
   const events = x.events;
   for (let k = i + 1; k < events.length; k++) if (events[k].tid === q) return events[k].op;
-  return x.threads[q].pending!;
+  return x.threads[q].pending;
+}
+
+function copyTree(w: WakeupNode | null): WakeupNode | null {
+  return w === null ? null : { tid: w.tid, touches: w.touches, child: copyTree(w.child), next: copyTree(w.next) };
+}
+
+/** A sequence as it travels from a worker to the coordinator: its clocks copied, its touches made. */
+export interface PortableSequence {
+  tid: number[];
+  next: number[];
+  head: number[];
+  touches: (readonly Touch[])[];
+  /** the clocks of its events, n entries each (the reversed event's is unused) */
+  clocks: Int32Array;
+  n: number;
 }
 
 /**
@@ -182,39 +251,64 @@ function nextOp(x: Execution, q: number, i: number): Op {
 const TAIL = new Int32Array(32);
 
 class Sequence {
-  /** event indices of v, in order; the last one is j */
-  private readonly v: number[] = [];
-  private readonly tid: number[] = [];
-  /** position of the next event of the same thread in v, or -1 */
-  private readonly next: number[] = [];
-  /** per thread, its first event left (a position in v), or -1 */
-  private readonly head: Int32Array;
   private count: number;
   readonly last: number;
-  private lastTouches: readonly Touch[] | null = null;
+  /** touches by position, made when first needed (all of them in a portable sequence) */
+  private readonly tch: (readonly Touch[] | undefined)[];
 
-  constructor(private readonly s: OptimalDpor, private readonly x: Execution, notdep: readonly number[], j: number) {
+  private constructor(
+    private readonly tid: number[],
+    /** position of the next event of the same thread in v, or -1 */
+    private readonly next: number[],
+    /** per thread, its first event left (a position in v), or -1 */
+    private readonly head: Int32Array,
+    /** clocks: the clock of position a is at buf[at(a)] */
+    private readonly buf: Int32Array,
+    private readonly at: (a: number) => number,
+    private readonly touchesOf: ((a: number) => readonly Touch[]) | null,
+    tch: (readonly Touch[] | undefined)[],
+  ) {
+    this.count = tid.length;
+    this.last = tid.length - 1;
+    this.tch = tch;
+  }
+
+  static of(s: OptimalDpor, x: Execution, notdep: readonly number[], j: number): Sequence {
     const events = x.events;
     const n = x.threads.length;
-    this.head = new Int32Array(n).fill(-1);
+    const v: number[] = [], tid: number[] = [], next: number[] = [];
+    const head = new Int32Array(n).fill(-1);
     const tail = TAIL.fill(-1, 0, n);
     for (let p = 0; p <= notdep.length; p++) {
       const k = p < notdep.length ? notdep[p] : j;
-      const a = this.v.length, t = events[k].tid;
-      this.v.push(k);
-      this.tid.push(t);
-      this.next.push(-1);
-      if (tail[t] < 0) this.head[t] = a;
-      else this.next[tail[t]] = a;
+      const a = v.length, t = events[k].tid;
+      v.push(k);
+      tid.push(t);
+      next.push(-1);
+      if (tail[t] < 0) head[t] = a;
+      else next[tail[t]] = a;
       tail[t] = a;
     }
-    this.count = this.v.length;
-    this.last = this.v.length - 1;
+    const last = v.length - 1;
+    return new Sequence(tid, next, head, x.clocks!.buf, (a) => events[v[a]].clock,
+      (a) => s.touches(x, v[a], a === last), []);
+  }
+
+  static from(s: OptimalDpor, p: PortableSequence): Sequence {
+    return new Sequence(p.tid, p.next, Int32Array.from(p.head), p.clocks, (a) => a * p.n, null, p.touches.map((t) => s.intern(t)));
+  }
+
+  /** The sequence as it is now (before any insertion consumed it), for another thread. */
+  portable(): PortableSequence {
+    const n = this.head.length, len = this.tid.length;
+    const clocks = new Int32Array(len * n);
+    for (let a = 0; a < this.last; a++) clocks.set(this.buf.subarray(this.at(a), this.at(a) + n), a * n);
+    const touches = this.tid.map((_, a) => this.touchesAt(a));
+    return { tid: this.tid, next: this.next, head: [...this.head], touches, clocks, n };
   }
 
   private touchesAt(a: number): readonly Touch[] {
-    if (a !== this.last) return this.s.touches(this.x, this.v[a], false);
-    return (this.lastTouches ??= this.s.touches(this.x, this.v[a], true));
+    return (this.tch[a] ??= this.touchesOf!(a));
   }
 
   has(p: number): boolean { return this.head[p] >= 0; }
@@ -228,11 +322,11 @@ class Sequence {
   initial(a: number): boolean {
     const ta = this.tid[a];
     if (a !== this.last) {
-      const b = this.x.clocks!.buf, ca = this.x.events[this.v[a]].clock;
+      const b = this.buf, ca = this.at(a);
       for (let t = 0; t < this.head.length; t++) {
         const h = this.head[t];
         if (t === ta || h < 0 || h > a) continue;
-        if (b[ca + t] >= b[this.x.events[this.v[h]].clock + t]) return false;
+        if (b[ca + t] >= b[this.at(h) + t]) return false;
       }
       return true;
     }
@@ -285,7 +379,7 @@ class Sequence {
     }
     // what is left, in order of v, after the last sibling (or as the first child)
     let chain: WakeupNode | null = null, end: WakeupNode | null = null;
-    for (let a = 0; a < this.v.length; a++) {
+    for (let a = 0; a < this.tid.length; a++) {
       const t = this.tid[a];
       if (this.head[t] < 0 || a < this.head[t]) continue;
       const w: WakeupNode = { tid: t, touches: this.touchesAt(a), child: null, next: null };
@@ -300,19 +394,19 @@ class Sequence {
   }
 }
 
-function conflict(a: readonly Touch[], b: readonly Touch[]): boolean {
+export function conflict(a: readonly Touch[], b: readonly Touch[]): boolean {
   for (const p of a) for (const q of b) if (p.id === q.id && conflicts(p.g, q.g)) return true;
   return false;
 }
 
-function eventTouches(ev: Event): Touch[] {
+export function eventTouches(ev: Event): Touch[] {
   const out: Touch[] = [{ id: ev.o.id, g: ev.g }];
   if (ev.more) for (const a of ev.more) out.push({ id: a.o.id, g: a.g });
   return out;
 }
 
 /** What op may touch in any state (conservative where its outcome decides). */
-function opTouches(op: Op): Touch[] {
+export function opTouches(op: Op): Touch[] {
   if (op.k !== OpKind.Atomic && op.k !== OpKind.Check) return [{ id: op.o.id, g: groupOf(op, op.o) }];
   const fp = op.fp!;
   const out: Touch[] = [];

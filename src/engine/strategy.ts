@@ -1,11 +1,15 @@
 // What every exploration strategy implements. The driver (explore.ts) runs executions; a
 // strategy picks the thread of every step and, after each execution, prepares the next.
 import type { Execution } from './execution.js';
+import { ReplayDivergence, type Path, type PathNode } from './tree.js';
 
 /** choose(): no thread is enabled (the driver reports a deadlock) */
 export const NO_THREAD = -1;
 /** choose(): the strategy stops this execution as redundant (every enabled thread asleep) */
 export const REDUNDANT = -2;
+
+/** choose(): the execution reached the end of the coordinator's part of the tree (parallel.ts) */
+export const SPLIT = -3;
 
 export type Ending = 'complete' | 'deadlock' | 'violation' | 'bounded' | 'redundant';
 
@@ -33,4 +37,62 @@ export function preferred(x: Execution, mask: number): number {
   const s = x.schedule;
   const last = s.length > 0 ? s[s.length - 1] : -1;
   return last >= 0 && (mask >> last) & 1 ? last : lowestBit(mask);
+}
+
+/**
+ * Parallel exploration (parallel.ts) splits the search tree at a depth: the coordinator runs
+ * the tree above it, workers the subtrees below. A subtree is determined by the schedule
+ * prefix that leads to it and the state the strategy hands down at that point; races whose
+ * first event lies in the prefix belong to the coordinator's nodes and are reported to it.
+ */
+export interface SubtreeSpec {
+  readonly prefix: readonly number[];
+  /** the first execution reports races from this step on (where the coordinator's path diverged) */
+  readonly from: number;
+  /** the sleep set on arrival after the prefix */
+  readonly sleep: number;
+  /** optimal: the wakeup tree there (structured-clonable) */
+  readonly wut: unknown;
+}
+
+export interface Subtree extends SubtreeSpec {
+  /** a race whose first event lies in the prefix, in the order the sequential search meets it */
+  report(r: unknown): void;
+}
+
+/** Where a strategy works in a split search: above `ceiling` (the coordinator) or in a subtree. */
+export type SplitRole = { readonly ceiling: number } | { readonly subtree: Subtree };
+
+/** An exhaustive strategy that parallel.ts can split. */
+export interface Splittable extends Strategy {
+  /** coordinator: the depth of its part of the tree; it may change between executions */
+  ceiling: number;
+  /** the depth of the node whose branch changed last */
+  divergence(): number;
+  /** coordinator: the subtree below x, which choose() stopped with SPLIT */
+  subtreeAt(x: Execution): SubtreeSpec;
+  /** coordinator: applies a worker's race report to the node it names */
+  absorb(report: unknown): void;
+  /** coordinator: a subtree is done; moves to the next branch above it, false when none is left */
+  next(): boolean;
+  /** coordinator: a copy of its part of the tree, to look ahead on */
+  fork(): Splittable;
+}
+
+/** Sets path up for role; returns the ceiling (Infinity unless the coordinator) and the subtree (null unless a worker). */
+export function takeRole(role: SplitRole | undefined, path: Path<PathNode>): { ceiling: number; subtree: Subtree | null } {
+  if (role === undefined) return { ceiling: Infinity, subtree: null };
+  if ('ceiling' in role) return { ceiling: role.ceiling, subtree: null };
+  path.floor = role.subtree.prefix.length;
+  path.divergence = role.subtree.from;
+  return { ceiling: Infinity, subtree: role.subtree };
+}
+
+/** In a worker's prefix, the thread the prefix steps at x's depth; -1 below it. */
+export function prefixStep(subtree: Subtree | null, x: Execution, enabled: number): number {
+  const i = x.events.length;
+  if (subtree === null || i >= subtree.prefix.length) return -1;
+  const tid = subtree.prefix[i];
+  if (!((enabled >> tid) & 1)) throw new ReplayDivergence(`model is not deterministic: a worker cannot replay step ${i} of its prefix`);
+  return tid;
 }

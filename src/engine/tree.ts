@@ -20,6 +20,8 @@ export class Path<N extends PathNode> {
   readonly nodes: N[] = [];
   /** nodes below this index repeat the previous execution; the node at it took a new branch */
   divergence = 0;
+  /** nodes below this index are fixed (a worker's prefix, parallel.ts): backtracking stops here */
+  floor = 0;
 
   /** The thread of the node at x's current depth, or -1 past the end of the path. */
   replay(x: Execution): number {
@@ -54,7 +56,7 @@ export class Path<N extends PathNode> {
    * tid) or returns false to drop it. Returns false when no node has a branch left.
    */
   backtrack(next: (n: N, i: number) => boolean): boolean {
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
+    for (let i = this.nodes.length - 1; i >= this.floor; i--) {
       if (next(this.nodes[i], i)) {
         this.nodes.length = i + 1;
         this.divergence = i;
@@ -63,6 +65,15 @@ export class Path<N extends PathNode> {
     }
     this.nodes.length = 0;
     return false;
+  }
+
+  /** A copy whose nodes are copied by copy (speculation on the coordinator's part of the tree). */
+  clone(copy: (n: N) => N): Path<N> {
+    const p = new Path<N>();
+    for (const n of this.nodes) p.nodes.push(copy(n));
+    p.divergence = this.divergence;
+    p.floor = this.floor;
+    return p;
   }
 }
 

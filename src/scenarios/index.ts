@@ -30,3 +30,20 @@ export function targets(): Target[] {
 export function findTarget(name: string): Target | undefined {
   return targets().find((t) => t.name === name);
 }
+
+export class UnknownTarget extends Error {}
+
+/**
+ * The model of a built-in target, by name (or "design/scenario", as results name their model)
+ * and scenario: what the command line checks and what parallel exploration's workers import.
+ */
+export function builtinModel(target: string, scenario?: string): Model {
+  const [design, named] = target.split('/');
+  if (named !== undefined && scenario === undefined && findTarget(design)?.scenarios) return builtinModel(design, named);
+  const t = findTarget(target);
+  if (!t) throw new UnknownTarget(`unknown model or design "${target}" (mmcheck list shows them)`);
+  if (scenario === undefined) return t.model();
+  const s = t.scenarios?.find((x) => x.name === scenario);
+  if (!s) throw new UnknownTarget(`${target} has no scenario "${scenario}" (${t.scenarios ? `known: ${t.scenarios.map((x) => x.name).join(', ')}` : 'it has none'})`);
+  return s.model();
+}

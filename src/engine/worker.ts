@@ -1,0 +1,48 @@
+// A worker thread of parallel exploration (parallel.ts): explores the subtrees the coordinator
+// sends, one at a time, streaming the races that belong to the coordinator's nodes.
+import { parentPort, workerData } from 'node:worker_threads';
+import { drive, newStats } from './driver.js';
+import { LockGraph } from './lockdep.js';
+import { loadSource, splittable, type SubtreeResult, type WorkerData, type WorkerMessage } from './parallel.js';
+import type { Strategy, SubtreeSpec } from './strategy.js';
+import { ReplayDivergence } from './tree.js';
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+const cancel = new Int32Array(data.cancel);
+const model = await loadSource(data.source);
+const post = (m: WorkerMessage): void => port.postMessage(m);
+
+port.on('message', ({ id, spec, limit }: { id: number; spec: SubtreeSpec; limit: number }) => {
+  try {
+    const stats = newStats();
+    const graph = new LockGraph();
+    const witnesses = new Map<string, number>((model.witnesses ?? []).map((w) => [w, 0]));
+    let reports: unknown[] = [];
+    const s = splittable(data.strategy, stats, { subtree: { ...spec, report: (r) => reports.push(r) } });
+    // the coordinator applies reports while the subtree runs: sent after each execution
+    const streaming: Strategy = {
+      clocks: s.clocks, everyStep: s.everyStep, exhaustive: s.exhaustive,
+      choose: (x) => s.choose(x),
+      finish: (x, end) => {
+        const more = s.finish(x, end);
+        if (reports.length > 0) {
+          post({ kind: 'reports', id, reports });
+          reports = [];
+        }
+        return more;
+      },
+    };
+    const r = drive(model, streaming, {
+      maxExecutions: limit, stepBound: data.stepBound, deadline: data.deadline,
+      onProgress: (st) => post({ kind: 'progress', id, executions: st.executions }),
+      cancelled: () => Atomics.load(cancel, 0) === id,
+    }, stats, graph, witnesses);
+    const result: SubtreeResult = { stats, witnesses: [...witnesses], violation: r.violation, edges: graph.records() };
+    if (r.cut) result.cut = r.cut;
+    if (r.cancelled) result.cancelled = true;
+    post({ kind: 'done', id, result });
+  } catch (err) {
+    post({ kind: 'error', id, divergence: err instanceof ReplayDivergence, message: err instanceof Error ? err.message : String(err) });
+  }
+});
