@@ -85,3 +85,18 @@ console.log(text_table(['arch', 'case', 'policy', 'faults', 's', 'faults/s', 'ag
 console.log(`\n${runs} runs simulated, ${fmt(faults)} faults in ${fmt(sim_ms / 1000, 1)} s: ${fmt(faults / (sim_ms / 1000))} faults/s; ` +
   `${disagree} disagreements; ${skipped} runs left to arithmetic (over 20,000 faults${quick ? '' : ' in regions above 2 GiB'}).`);
 if (disagree) process.exitCode = 1;
+
+// 4. What bounds the rate: a 4 KiB fault is STEPS_PER_FAULT visible steps of a thread written as
+// generators, each resumed through the kernel functions' frames. The same number of yields
+// through generators nested as deep, doing nothing else, is the most any generator model can do.
+const STEPS_PER_FAULT = 29, FRAMES = 7;
+function* leaf(i: number): Generator<number, number, number> { return yield i; }
+function* nest(d: number, i: number): Generator<number, number, number> { return d === 0 ? yield* leaf(i) : yield* nest(d - 1, i); }
+function* fault_steps(n: number): Generator<number, void, number> { for (let i = 0; i < n * STEPS_PER_FAULT; i++) yield* nest(FRAMES, i); }
+const floor_faults = quick ? 20_000 : 200_000;
+const floor_ms = time_ms(() => {
+  const g = fault_steps(floor_faults);
+  for (let r = g.next(0); !r.done; r = g.next(r.value));
+});
+console.log(`\nThe generator floor: ${STEPS_PER_FAULT} yields per fault through ${FRAMES} nested generators, no model: ` +
+  `${fmt(floor_faults / (floor_ms / 1000))} faults/s (the model reaches ${(100 * (faults / (sim_ms / 1000)) / (floor_faults / (floor_ms / 1000))).toFixed(0)}% of it).`);

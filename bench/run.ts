@@ -76,7 +76,7 @@ writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: proce
 console.log(`\nfigures written to ${file}`);
 
 // The other groups run as their own scripts, each printing its tables.
-for (const script of ['align.js', 'peers.js']) {
+for (const script of ['align.js', 'peers.js', 'growth.js', 'parallel.js']) {
   console.log('');
   execFileSync(process.execPath, [join(here, script), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
 }

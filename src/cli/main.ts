@@ -64,6 +64,8 @@ interface CheckOpts {
   samples?: number;
   depth?: number;
   minimize: boolean;
+  /** --estimate [probes] / --no-estimate; unset: estimate when the progress line is shown */
+  estimate?: boolean | number;
   workers?: number;
   format: CheckFormat;
   output?: string;
@@ -106,6 +108,7 @@ async function runCheck(target: string, o: CheckOpts): Promise<number> {
       strategy: o.strategy, maxExecutions: o.maxExecutions, stepBound: o.stepBound,
       timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000, onProgress: progress.update,
       seed: o.seed, samples: o.samples, depth: o.depth, minimize: o.minimize,
+      estimate: typeof o.estimate === 'number' ? { probes: o.estimate, timeoutMs: Infinity } : o.estimate ?? progress.active,
     };
     r = workers > 1 ? await exploreInWorkers(source, { ...opts, workers }) : explore(model, opts);
   } finally {
@@ -189,6 +192,8 @@ function program(setExit: (code: number) => void): Command {
     .option('--samples <n>', 'random and pct: executions to sample (default 1000)', positiveInt('--samples'))
     .option('--depth <d>', 'pct: the bug depth aimed at (default 3)', positiveInt('--depth'))
     .option('--no-minimize', 'print the first counterexample found, not the one with the fewest preemptions')
+    .option('--estimate [probes]', 'estimate the executions before the search: 200 probes or 1 s, or this many probes (default on a terminal)', positiveInt('--estimate'))
+    .option('--no-estimate', 'do not estimate the executions before the search')
     .option('--max-executions <n>', 'stop after this many executions (verdict: incomplete)', positiveInt('--max-executions'))
     .option('--step-bound <n>', 'cut an execution after this many steps (verdict: incomplete)', positiveInt('--step-bound'))
     .option('--timeout <seconds>', 'stop after this many seconds (verdict: incomplete)', positiveInt('--timeout'))

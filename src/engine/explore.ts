@@ -2,7 +2,7 @@
 // exhaustive ones re-run setup for every execution and replay a schedule prefix of the
 // current search path (stateless), sampling ones draw schedules from a seeded generator.
 import type { Model } from './model.js';
-import type { CheckResult, IncompleteReason, Stats, Violation } from './result.js';
+import type { CheckResult, Estimate, IncompleteReason, Stats, Violation } from './result.js';
 import { LockGraph } from './lockdep.js';
 import { DEFAULT_STEP_BOUND, drive, newStats } from './driver.js';
 import type { Strategy } from './strategy.js';
@@ -12,6 +12,7 @@ import { OptimalDpor } from './optimal.js';
 import { RandomWalk } from './random.js';
 import { Pct } from './pct.js';
 import { minimize, type MinimizeOptions } from './minimize.js';
+import { DEFAULT_ESTIMATE_MS, estimateExecutions } from './estimate.js';
 
 export { DEFAULT_STEP_BOUND } from './driver.js';
 export { ReplayDivergence } from './tree.js';
@@ -35,8 +36,8 @@ export interface ExploreOptions {
   /** steps in one execution before it is cut ("incomplete: step bound") */
   stepBound?: number;
   timeoutMs?: number;
-  /** called about every 250 ms with the stats so far */
-  onProgress?: (s: Stats) => void;
+  /** called about every 250 ms with the stats so far, and the estimate when one was made */
+  onProgress?: (s: Stats, estimate?: Estimate) => void;
   /** random and pct: executions to sample (default 1,000, at most maxExecutions) */
   samples?: number;
   /** random and pct: seed of the generator (default 1) */
@@ -45,6 +46,12 @@ export interface ExploreOptions {
   depth?: number;
   /** replace a counterexample by one with the fewest preemptions, then the fewest steps */
   minimize?: boolean | MinimizeOptions;
+  /**
+   * optimal, dpor and naive: first estimate the executions the search will run (estimate.ts),
+   * by up to `probes` probes (default 200) for up to `timeoutMs` (default 1,000, counted in the
+   * search's timeoutMs); the estimate goes to onProgress and into result.estimate
+   */
+  estimate?: boolean | { probes?: number; timeoutMs?: number };
 }
 
 export function makeStrategy(name: StrategyName, opts: ExploreOptions, stats: Stats): Strategy {
@@ -66,24 +73,49 @@ export function explore<S>(model: Model<S>, opts: ExploreOptions = {}): CheckRes
   const strategy = makeStrategy(name, opts, stats);
   const graph = new LockGraph();
   const witnessCounts = new Map<string, number>((model.witnesses ?? []).map((w) => [w, 0]));
+  const stepBound = opts.stepBound ?? DEFAULT_STEP_BOUND;
+  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  const estimate = opts.estimate ? estimateBefore(model, name, opts, stepBound) : null;
+  const onProgress = opts.onProgress;
   const budget = {
-    maxExecutions: opts.maxExecutions ?? Infinity,
-    stepBound: opts.stepBound ?? DEFAULT_STEP_BOUND,
-    deadline: opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs,
-    onProgress: opts.onProgress,
+    maxExecutions: opts.maxExecutions ?? Infinity, stepBound, deadline,
+    onProgress: onProgress && estimate ? (s: Stats) => onProgress(s, estimate) : onProgress,
   };
   const r = drive(model, strategy, budget, stats, graph, witnessCounts);
-  let incomplete = r.cut;
+  return conclude(model, name, strategy, { ...r, graph, witnessCounts, stats, estimate }, opts);
+}
+
+/** What a search ended with: its stop, what it collected, the estimate made before it. */
+export interface SearchEnd {
+  violation: Violation | null;
+  cut?: IncompleteReason;
+  graph: LockGraph;
+  witnessCounts: Map<string, number>;
+  stats: Stats;
+  estimate: Estimate | null;
+}
+
+/** The result of a search (one thread or several): verdict, notes, estimate, minimized counterexample. */
+export function conclude<S>(model: Model<S>, name: StrategyName, strategy: Strategy, end: SearchEnd, opts: ExploreOptions): CheckResult {
+  const { stats } = end;
+  let incomplete = end.cut;
   if (!incomplete && stats.bounded > 0) incomplete = 'step-bound';
   if (!incomplete && !strategy.exhaustive) incomplete = 'samples';
-  const result = assemble(model.name, name, r.violation, graph, incomplete, witnessCounts, stats);
+  const result = assemble(model.name, name, end.violation, end.graph, incomplete, end.witnessCounts, stats);
   const notes = strategy.notes?.();
   if (notes?.length) result.notes = [...(result.notes ?? []), ...notes];
+  if (end.estimate) result.estimate = end.estimate;
   if (!opts.minimize || !result.violation) return result;
   return minimize(model, result, {
-    stepBound: budget.stepBound,
+    stepBound: opts.stepBound ?? DEFAULT_STEP_BOUND,
     ...(typeof opts.minimize === 'object' ? opts.minimize : {}),
   });
+}
+
+export function estimateBefore<S>(model: Model<S>, strategy: StrategyName, opts: ExploreOptions, stepBound: number): Estimate | null {
+  const o = typeof opts.estimate === 'object' ? opts.estimate : {};
+  const timeoutMs = Math.min(o.timeoutMs ?? DEFAULT_ESTIMATE_MS, opts.timeoutMs ?? Infinity);
+  return estimateExecutions(model, strategy, { probes: o.probes, timeoutMs, seed: opts.seed, stepBound });
 }
 
 export function assemble(model: string, strategy: string, violation: Violation | null, graph: LockGraph,

@@ -9,6 +9,7 @@ export {
   explore, STRATEGIES, DEFAULT_STRATEGY, DEFAULT_STEP_BOUND, ReplayDivergence, type ExploreOptions, type StrategyName,
 } from './explore.js';
 export { minimize, countPreemptions, type MinimizeOptions } from './minimize.js';
+export { estimateExecutions, DEFAULT_PROBES, DEFAULT_ESTIMATE_MS, type EstimateOptions } from './estimate.js';
 export { replay, ScheduleMismatch, type Replayed } from './replay.js';
 export { encodeSchedule, decodeSchedule, ScheduleSyntaxError } from './schedule.js';
 export { runSequential } from './sequential.js';

@@ -4,7 +4,7 @@ import type { Execution } from './execution.js';
 import {
   NO_THREAD, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree, type SubtreeSpec,
 } from './strategy.js';
-import { Path, type PathNode } from './tree.js';
+import { Path, type Handover, type PathNode } from './tree.js';
 
 interface NaiveNode extends PathNode {
   /** branches explored here */
@@ -15,17 +15,17 @@ export class Naive implements Splittable {
   readonly clocks = false;
   readonly everyStep = true;
   readonly exhaustive = true;
-  ceiling: number;
+  private readonly coordinator: boolean;
   private readonly subtree: Subtree | null;
 
   constructor(role?: SplitRole, private readonly path = new Path<NaiveNode>()) {
-    ({ ceiling: this.ceiling, subtree: this.subtree } = takeRole(role, path));
+    ({ coordinator: this.coordinator, subtree: this.subtree } = takeRole(role, path));
   }
 
   choose(x: Execution): number {
     const r = this.path.replay(x);
     if (r >= 0) return r;
-    if (x.events.length === this.ceiling) return SPLIT;
+    if (this.coordinator) return SPLIT; // below the end of its path: a subtree
     const enabled = x.enabledMask();
     if (enabled === 0) return NO_THREAD;
     const p = prefixStep(this.subtree, x, enabled);
@@ -45,11 +45,15 @@ export class Naive implements Splittable {
   absorb(): void {}
 
   fork(): Naive {
-    return new Naive({ ceiling: this.ceiling }, this.path.clone((n) => ({ ...n })));
+    return new Naive({ coordinator: true }, this.path.clone((n) => ({ ...n })));
   }
 
-  divergence(): number {
-    return this.path.divergence;
+  handOver(): Handover {
+    return this.path.handOver();
+  }
+
+  adopt(h: Handover): void {
+    this.path.adopt(h);
   }
 
   next(): boolean {

@@ -24,7 +24,7 @@ import {
   NO_THREAD, REDUNDANT, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree,
   type SubtreeSpec,
 } from './strategy.js';
-import { Path, arrivalSleep, type PathNode } from './tree.js';
+import { Path, arrivalSleep, type Handover, type PathNode } from './tree.js';
 
 /** An object a step touches and how; comparable across executions. */
 export interface Touch { id: string; g: Group }
@@ -63,7 +63,7 @@ export class OptimalDpor implements Splittable {
   readonly everyStep = false;
   readonly exhaustive = true;
   private readonly stats: Stats;
-  ceiling: number;
+  private readonly coordinator: boolean;
   private readonly subtree: Subtree | null;
   /** touches of the last execution's events, made when first needed */
   private touchCache: (readonly Touch[] | undefined)[] = [];
@@ -74,14 +74,14 @@ export class OptimalDpor implements Splittable {
     interned?: Map<string, (readonly Touch[])[]>) {
     this.stats = stats;
     this.interned = interned ?? new Map();
-    ({ ceiling: this.ceiling, subtree: this.subtree } = takeRole(role, path));
+    ({ coordinator: this.coordinator, subtree: this.subtree } = takeRole(role, path));
   }
 
   choose(x: Execution): number {
     const r = this.path.replay(x);
     if (r >= 0) return r;
     const nodes = this.path.nodes, i = x.events.length;
-    if (i === this.ceiling) return SPLIT;
+    if (this.coordinator) return SPLIT; // below the end of its path: a subtree
     const parent = i > 0 ? nodes[i - 1] : null;
     const root = i === this.subtree?.prefix.length;
     const sleep = root ? this.subtree!.sleep : arrivalSleep(x, nodes);
@@ -147,8 +147,12 @@ export class OptimalDpor implements Splittable {
     return this.next();
   }
 
-  divergence(): number {
-    return this.path.divergence;
+  handOver(): Handover {
+    return this.path.handOver();
+  }
+
+  adopt(h: Handover): void {
+    this.path.adopt(h);
   }
 
   next(): boolean {
@@ -194,7 +198,7 @@ export class OptimalDpor implements Splittable {
 
   /** A copy of the path with its wakeup trees, for looking ahead; it counts into stats of its own. */
   fork(): OptimalDpor {
-    return new OptimalDpor(newStats(), { ceiling: this.ceiling },
+    return new OptimalDpor(newStats(), { coordinator: true },
       this.path.clone((n) => ({ ...n, wut: copyTree(n.wut), sub: copyTree(n.sub) })), this.interned);
   }
 

@@ -1,12 +1,17 @@
-// Parallel exploration. The search tree is split at a depth: this thread (the coordinator)
-// runs the strategy over the tree above it exactly as one thread would, and worker threads
-// explore the subtrees below it. A subtree is fixed by what the strategy hands down at the
-// split (the schedule prefix, the sleep set, optimal's wakeup tree); the races a worker finds
-// whose first event lies in the prefix are the coordinator's, which applies them in the order
-// one thread would, taking the subtrees in the same order. So the verdict, the counterexample
-// and every count are those of one thread. Workers look ahead: while the subtree in order
-// runs, idle workers take the subtrees that come next if it reports nothing more; one whose
-// start turns out different is cancelled and its work discarded.
+// Parallel exploration. This thread (the coordinator) runs the strategy as one thread would
+// over a path of nodes; an execution that runs past the end of the path is a subtree, which a
+// worker thread explores. A subtree is fixed by what the strategy hands down there (the
+// schedule prefix, the sleep set, optimal's wakeup tree); the races a worker finds whose first
+// event lies in the prefix are the coordinator's, which applies them in the order one thread
+// would, taking the subtrees in the same order. So the verdict, the counterexample and every
+// count are those of one thread.
+//
+// The coordinator's path starts empty: the first subtree is the whole tree. When the subtree in
+// order keeps its worker busy while others idle, its worker hands the rest of it back after its
+// next execution, and its nodes join the coordinator's path, whose other branches are subtrees
+// for the idle workers. Workers look ahead: while the subtree in order runs, idle workers take
+// the subtrees that come next if it reports nothing more; one whose start turns out different
+// is cancelled and its work discarded.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { Execution } from './execution.js';
@@ -16,11 +21,11 @@ import { LockGraph, type EdgeRecord } from './lockdep.js';
 import { Clocks } from './clock.js';
 import { COUNTER, DEFAULT_STEP_BOUND, newStats, run, sampleMemory } from './driver.js';
 import type { Ending, SplitRole, Splittable, SubtreeSpec } from './strategy.js';
+import type { Handover } from './tree.js';
 import { Naive } from './naive.js';
 import { SourceDpor } from './source-dpor.js';
 import { OptimalDpor } from './optimal.js';
-import { DEFAULT_STRATEGY, assemble, type ExploreOptions, type StrategyName } from './explore.js';
-import { minimize } from './minimize.js';
+import { DEFAULT_STRATEGY, conclude, estimateBefore, type ExploreOptions, type SearchEnd, type StrategyName } from './explore.js';
 import { ReplayDivergence } from './tree.js';
 
 /** Where a worker thread finds the model: a module it imports and the export that is the model or makes it. */
@@ -57,10 +62,8 @@ export function splittable(name: SplittableName, stats: Stats, role: SplitRole):
 export interface ParallelOptions extends ExploreOptions {
   /** worker threads (the coordinator is this thread) */
   workers: number;
-  /** steps of the coordinator's part of the tree at the start (default: see defaultSplitDepth) */
-  splitDepth?: number;
-  /** how long the subtree in order may run with workers idle before it is split further (default 100 ms) */
-  splitAfterMs?: number;
+  /** how long the subtree in order may keep its worker while others idle before it is handed back (default 100 ms) */
+  handBackAfterMs?: number;
 }
 
 /** What a worker sends back for a subtree. */
@@ -71,6 +74,8 @@ export interface SubtreeResult {
   edges: EdgeRecord[];
   cut?: IncompleteReason;
   cancelled?: boolean;
+  /** the rest of the subtree, handed back when the coordinator asked */
+  handover?: Handover;
 }
 
 export type WorkerMessage =
@@ -85,13 +90,24 @@ export interface WorkerData {
   strategy: SplittableName;
   stepBound: number;
   deadline: number;
-  /** Int32Array over it: the id of the subtree to cancel */
-  cancel: SharedArrayBuffer;
+  /** Int32Array over it, indexed by CONTROL */
+  control: SharedArrayBuffer;
 }
+
+/** The coordinator's requests to a worker, in shared memory: read between its executions. */
+export const CONTROL = {
+  /** the id of a subtree to give up */
+  cancel: 0,
+  /** the id of a subtree to hand back after its next execution */
+  handBack: 1,
+  length: 2,
+} as const;
 
 interface Item {
   id: number;
   key: string;
+  /** its prefix: where in the tree it is */
+  place: string;
   spec: SubtreeSpec;
   /** executions the worker may run */
   limit: number;
@@ -107,13 +123,15 @@ interface Item {
 
 interface Slot {
   worker: Worker;
-  cancel: Int32Array;
+  control: Int32Array;
   item: Item | null;
 }
 
 /** Subtrees explored ahead of the one in order, per worker. */
 const LOOKAHEAD_PER_WORKER = 2;
-const SPLIT_AFTER_MS = 100;
+const HAND_BACK_AFTER_MS = 100;
+/** The least time between two lookaheads prompted by reports of the subtree in order. */
+const LOOK_AGAIN_MS = 20;
 
 /** Explores the model of source as explore() would with one thread, in opts.workers worker threads. */
 export async function exploreInWorkers(source: ModelSource, opts: ParallelOptions): Promise<CheckResult> {
@@ -127,7 +145,6 @@ export async function exploreInWorkers(source: ModelSource, opts: ParallelOption
     return await coordinator.explore();
   } finally {
     await coordinator.close();
-    if (process.env.MMCHECK_DEBUG) console.error(coordinator.dbg);
   }
 }
 
@@ -137,12 +154,13 @@ class Coordinator {
   private readonly graph = new LockGraph();
   private readonly witnesses: Map<string, number>;
   private readonly slots: Slot[] = [];
+  /** subtrees by their start (JSON of the spec) and by their place */
   private readonly items = new Map<string, Item>();
+  private readonly at = new Map<string, Item>();
   private readonly queue: Item[] = [];
   private inOrder: Item | null = null;
-  /** ceilings made deeper for one subtree: its depth, and the ceiling to go back to above it */
-  private readonly deepened: { at: number; ceiling: number }[] = [];
   private nextId = 1;
+  private lookedAt = 0;
   private readonly stepBound: number;
   private readonly deadline: number;
   private readonly maxExecutions: number;
@@ -154,16 +172,15 @@ class Coordinator {
     this.stepBound = opts.stepBound ?? DEFAULT_STEP_BOUND;
     this.deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
     this.maxExecutions = opts.maxExecutions ?? Infinity;
-    const depth = Math.min(opts.splitDepth ?? defaultSplitDepth(model), this.stepBound - 1);
-    this.top = splittable(name, this.stats, { ceiling: depth });
+    this.top = splittable(name, this.stats, { coordinator: true });
     this.clocks = this.top.clocks ? new Clocks() : false;
     this.lookClocks = this.top.clocks ? new Clocks() : false;
     this.witnesses = new Map((model.witnesses ?? []).map((w) => [w, 0]));
-    const data: Omit<WorkerData, 'cancel'> = { source, strategy: name, stepBound: this.stepBound, deadline: this.deadline };
+    const data: Omit<WorkerData, 'control'> = { source, strategy: name, stepBound: this.stepBound, deadline: this.deadline };
     for (let w = 0; w < opts.workers; w++) {
-      const cancel = new SharedArrayBuffer(4);
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...data, cancel } satisfies WorkerData });
-      const slot: Slot = { worker, cancel: new Int32Array(cancel), item: null };
+      const control = new SharedArrayBuffer(4 * CONTROL.length);
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...data, control } satisfies WorkerData });
+      const slot: Slot = { worker, control: new Int32Array(control), item: null };
       worker.on('message', (m: WorkerMessage) => this.receive(slot, m));
       worker.on('error', (err) => this.fail(slot, err));
       this.slots.push(slot);
@@ -173,8 +190,9 @@ class Coordinator {
   async explore(): Promise<CheckResult> {
     const started = Date.now();
     const stats = this.stats;
+    const estimate = this.opts.estimate ? estimateBefore(this.model, this.name, this.opts, this.stepBound) : null;
     const progress = this.opts.onProgress;
-    const timer = progress ? setInterval(() => progress(this.progressStats(started)), 250) : null;
+    const timer = progress ? setInterval(() => progress(this.progressStats(started), estimate ?? undefined), 250) : null;
     let violation: Violation | null = null;
     let cut: IncompleteReason | undefined;
     try {
@@ -188,16 +206,12 @@ class Coordinator {
           // the worker replays these steps and counts them
           stats.transitions = before;
           const r = await this.subtree(this.top.subtreeAt(x));
-          if (r === null) {
-            // the tree above it now goes deeper in this subtree: the next execution continues the path
-            this.deepened.push({ at: this.top.ceiling, ceiling: this.top.ceiling });
-            this.top.ceiling = Math.min(this.top.ceiling * 2, this.stepBound - 1);
-            continue;
-          }
           this.add(r);
           if (r.violation) { violation = r.violation; break; }
           if (r.cut) { cut = r.cut; break; }
-          more = this.top.next();
+          if (r.handover) {
+            this.top.adopt(r.handover);
+          } else more = this.top.next();
         } else {
           stats.executions++;
           stats[COUNTER[end as Ending]]++;
@@ -205,55 +219,41 @@ class Coordinator {
           if (x.violation) { violation = x.violation; break; }
           more = this.top.finish(x, end as Ending);
         }
-        // back above a subtree that was split further: its ceiling again
-        while (this.deepened.length > 0 && this.top.divergence() < this.deepened[this.deepened.length - 1].at) {
-          this.top.ceiling = this.deepened.pop()!.ceiling;
-        }
       }
     } finally {
       if (timer) clearInterval(timer);
     }
     stats.wallMs = Date.now() - started;
     sampleMemory(stats);
-    let incomplete = cut;
-    if (!incomplete && stats.bounded > 0) incomplete = 'step-bound';
-    const result = assemble(this.model.name, this.name, violation, this.graph, incomplete, this.witnesses, stats);
-    const notes = this.top.notes?.();
-    if (notes?.length) result.notes = [...(result.notes ?? []), ...notes];
-    if (!this.opts.minimize || !result.violation) return result;
-    return minimize(this.model, result, { stepBound: this.stepBound, ...(typeof this.opts.minimize === 'object' ? this.opts.minimize : {}) });
+    const end: SearchEnd = { violation, graph: this.graph, witnessCounts: this.witnesses, stats, estimate };
+    if (cut) end.cut = cut;
+    return conclude(this.model, this.name, this.top, end, this.opts);
   }
 
   /**
    * The result of the subtree spec, which is the one in order now: taken from a lookahead if
-   * one had the same start. Null when it was cancelled to be split further: it ran for a while
-   * with workers idle and nothing to look ahead at. Its reports applied so far come again from
-   * the parts it is split into, and applying a report twice changes nothing (a thread already in
-   * the backtrack set, a sequence already in the wakeup tree).
+   * one had the same start. When it runs for a while, its worker is asked to hand the rest of
+   * it back.
    */
-  private async subtree(spec: SubtreeSpec): Promise<SubtreeResult | null> {
+  private async subtree(spec: SubtreeSpec): Promise<SubtreeResult> {
     const key = JSON.stringify(spec);
     const left = this.maxExecutions - this.stats.executions;
     let item = this.items.get(key);
-    this.dbg.consumed++;
-    if (item) this.dbg.hits++;
     if (!item || item.error) item = this.dispatch(spec, key, left, true);
     this.inOrder = item;
     item.applied = 0;
     this.absorbReports(item);
     this.lookAhead();
     const settled = this.settled(item).then(() => true);
-    while (!(await Promise.race([settled, sleep(this.opts.splitAfterMs ?? SPLIT_AFTER_MS).then(() => false)]))) {
-      if (this.top.ceiling * 2 >= this.stepBound || this.queue.length > 0 || this.slots.every((sl) => sl.item !== null)) continue;
-      this.drop(item);
-      this.inOrder = null;
-      return null;
+    while (!(await Promise.race([settled, sleep(this.opts.handBackAfterMs ?? HAND_BACK_AFTER_MS).then(() => false)]))) {
+      // its branches are work the others can take for sure, where lookaheads are guesses
+      if (item.slot && this.slots.length > 1) Atomics.store(item.slot.control, CONTROL.handBack, item.id);
     }
     if (item.error) throw item.error;
     let r = item.result!;
     if (r.stats.executions > left) {
       // explored with a larger budget than is left now: again, with what is left
-      this.items.delete(key);
+      this.drop(item);
       item = this.dispatch(spec, key, left, true);
       item.applied = item.reports.length;
       this.inOrder = item;
@@ -262,7 +262,7 @@ class Coordinator {
       r = item.result!;
     }
     this.inOrder = null;
-    this.items.delete(key);
+    this.drop(item);
     return r;
   }
 
@@ -275,13 +275,15 @@ class Coordinator {
     for (; item.applied < item.reports.length; item.applied++) this.top.absorb(item.reports[item.applied]);
   }
 
-  readonly dbg = { dispatched: 0, consumed: 0, lookMs: 0, lookRuns: 0, hits: 0 };
   private dispatch(spec: SubtreeSpec, key: string, limit: number, first: boolean): Item {
-    this.dbg.dispatched++;
+    const place = spec.prefix.join('.');
+    const stale = this.at.get(place);
+    if (stale) this.drop(stale);
     const item: Item = {
-      id: this.nextId++, key, spec, limit, slot: null, reports: [], applied: -1, executions: 0, result: null, error: null, settle: null,
+      id: this.nextId++, key, place, spec, limit, slot: null, reports: [], applied: -1, executions: 0, result: null, error: null, settle: null,
     };
     this.items.set(key, item);
+    this.at.set(place, item);
     if (first) this.queue.unshift(item);
     else this.queue.push(item);
     this.pump();
@@ -301,21 +303,19 @@ class Coordinator {
   }
 
   /**
-   * Explores the coordinator's part of the tree ahead, on a copy, as if the subtree in order
-   * reported nothing more: the subtrees met there go to idle workers. Lookaheads no longer
-   * met are cancelled.
+   * When a worker is idle: explores the coordinator's part of the tree ahead, on a copy, as if
+   * the subtree in order reported nothing more, and gives the subtrees met there to idle
+   * workers. A lookahead met again at the same place with another start is cancelled: the
+   * later guess knows more.
    */
   private lookAhead(): void {
-    const t0 = performance.now();
-    try { this.lookAhead1(); } finally { this.dbg.lookMs += performance.now() - t0; this.dbg.lookRuns++; }
-  }
-  private lookAhead1(): void {
-    const wanted = new Set<string>();
-    if (this.inOrder) wanted.add(this.inOrder.key);
+    if (this.queue.length > 0 || this.slots.every((sl) => sl.item !== null)) return;
+    this.lookedAt = Date.now();
     const ahead = this.top.fork();
     const scratch = newStats();
     const limit = this.slots.length * LOOKAHEAD_PER_WORKER;
-    for (let more = ahead.next(), n = 0; more && n < limit; ) {
+    const idle = (): boolean => this.queue.length === 0 && this.slots.some((sl) => sl.item === null);
+    for (let more = ahead.next(), n = 0; more && n < limit && idle(); ) {
       const x = new Execution(this.model, { clocks: this.lookClocks });
       const end = run(x, ahead, this.stepBound, scratch);
       if (end !== 'split') {
@@ -324,20 +324,19 @@ class Coordinator {
       }
       const spec = ahead.subtreeAt(x);
       const key = JSON.stringify(spec);
-      wanted.add(key);
       n++;
       if (!this.items.has(key)) this.dispatch(spec, key, this.maxExecutions - this.stats.executions, false);
       more = ahead.next();
     }
-    for (const [key, item] of this.items) if (!wanted.has(key)) this.drop(item);
   }
 
   /** Forgets a subtree, cancelling it if a worker is on it. */
   private drop(item: Item): void {
     this.items.delete(item.key);
+    if (this.at.get(item.place) === item) this.at.delete(item.place);
     const q = this.queue.indexOf(item);
     if (q >= 0) this.queue.splice(q, 1);
-    else if (item.slot && !item.result) Atomics.store(item.slot.cancel, 0, item.id);
+    else if (item.slot && !item.result) Atomics.store(item.slot.control, CONTROL.cancel, item.id);
   }
 
   private receive(slot: Slot, m: WorkerMessage): void {
@@ -346,7 +345,12 @@ class Coordinator {
     switch (m.kind) {
       case 'reports':
         item.reports.push(...m.reports);
-        if (item === this.inOrder) this.absorbReports(item);
+        if (item === this.inOrder) {
+          this.absorbReports(item);
+          // what comes next may have changed: look again, now and then
+          const now = Date.now();
+          if (now - this.lookedAt >= LOOK_AGAIN_MS) this.lookAhead();
+        }
         return;
       case 'progress':
         item.executions = m.executions;
@@ -390,15 +394,4 @@ class Coordinator {
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
-}
-
-/**
- * The coordinator's depth: deep enough that the tree above it branches into many subtrees,
- * shallow enough that every execution reaches it. A third of the first execution's length.
- */
-export function defaultSplitDepth(model: Model): number {
-  const x = new Execution(model, { clocks: false });
-  for (let t = x.threads.find((u) => x.isEnabled(u)); t && x.status === 'running' && x.events.length < DEFAULT_STEP_BOUND;
-    t = x.threads.find((u) => x.isEnabled(u))) x.step(t.id);
-  return Math.max(1, Math.floor(x.events.length / 3));
 }

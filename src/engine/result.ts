@@ -87,6 +87,35 @@ export interface CheckResult {
   notes?: string[];
   /** how the counterexample was minimized (explore's minimize option, or minimize()) */
   minimization?: Minimization;
+  /** the executions the search was estimated to take, before it started (explore's estimate option) */
+  estimate?: Estimate;
+}
+
+/**
+ * How many executions an exhaustive strategy will run, estimated before the search by random
+ * probes of its search tree (estimate.ts; docs/engine.md, "State-space estimate").
+ */
+export interface Estimate {
+  /**
+   * the mean of the probes: the expected number of executions of a search run to its end (one
+   * stopped by a violation or a budget runs fewer); at most a double's largest value
+   */
+  executions: number;
+  /** what was counted: 'interleavings' (naive), or 'traces' (optimal and dpor; dpor adds its sleep-blocked executions) */
+  method: 'interleavings' | 'traces';
+  /** the probes taken */
+  probes: number;
+  /**
+   * the standard error of the mean over the mean: the standard deviation of the probes /
+   * sqrt(probes) / executions; 0 when every probe gave the same value, null when every probe
+   * gave 0 or the values overflowed. Probe values are heavy-tailed, so a small error can still
+   * hide an underestimate.
+   */
+  relativeError: number | null;
+  /** the seed of the probes */
+  seed: number;
+  /** time the probes took */
+  wallMs: number;
 }
 
 /** The counterexample's size before and after minimization. */

@@ -8,7 +8,7 @@ import {
   NO_THREAD, REDUNDANT, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree,
   type SubtreeSpec,
 } from './strategy.js';
-import { Path, arrivalSleep, type PathNode } from './tree.js';
+import { Path, arrivalSleep, type Handover, type PathNode } from './tree.js';
 
 interface DporNode extends PathNode {
   backtrack: number;
@@ -24,18 +24,18 @@ export class SourceDpor implements Splittable {
   readonly clocks = true;
   readonly everyStep = false;
   readonly exhaustive = true;
-  ceiling: number;
+  private readonly coordinator: boolean;
   private readonly subtree: Subtree | null;
 
   constructor(role?: SplitRole, private readonly path = new Path<DporNode>()) {
-    ({ ceiling: this.ceiling, subtree: this.subtree } = takeRole(role, path));
+    ({ coordinator: this.coordinator, subtree: this.subtree } = takeRole(role, path));
   }
 
   choose(x: Execution): number {
     const r = this.path.replay(x);
     if (r >= 0) return r;
     const i = x.events.length;
-    if (i === this.ceiling) return SPLIT;
+    if (this.coordinator) return SPLIT; // below the end of its path: a subtree
     const sleep = i === this.subtree?.prefix.length ? this.subtree.sleep : arrivalSleep(x, this.path.nodes);
     const enabled = x.enabledMask();
     if (enabled === 0) return NO_THREAD;
@@ -81,11 +81,15 @@ export class SourceDpor implements Splittable {
   }
 
   fork(): SourceDpor {
-    return new SourceDpor({ ceiling: this.ceiling }, this.path.clone((n) => ({ ...n })));
+    return new SourceDpor({ coordinator: true }, this.path.clone((n) => ({ ...n })));
   }
 
-  divergence(): number {
-    return this.path.divergence;
+  handOver(): Handover {
+    return this.path.handOver();
+  }
+
+  adopt(h: Handover): void {
+    this.path.adopt(h);
   }
 
   next(): boolean {

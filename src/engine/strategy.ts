@@ -1,7 +1,7 @@
 // What every exploration strategy implements. The driver (explore.ts) runs executions; a
 // strategy picks the thread of every step and, after each execution, prepares the next.
 import type { Execution } from './execution.js';
-import { ReplayDivergence, type Path, type PathNode } from './tree.js';
+import { ReplayDivergence, type Handover, type Path, type PathNode } from './tree.js';
 
 /** choose(): no thread is enabled (the driver reports a deadlock) */
 export const NO_THREAD = -1;
@@ -40,10 +40,12 @@ export function preferred(x: Execution, mask: number): number {
 }
 
 /**
- * Parallel exploration (parallel.ts) splits the search tree at a depth: the coordinator runs
- * the tree above it, workers the subtrees below. A subtree is determined by the schedule
- * prefix that leads to it and the state the strategy hands down at that point; races whose
- * first event lies in the prefix belong to the coordinator's nodes and are reported to it.
+ * Parallel exploration (parallel.ts) splits the search tree: the coordinator keeps a path of
+ * nodes as one thread would, and each execution that runs past its end is a subtree for a
+ * worker. A subtree is determined by the schedule prefix that leads to it and the state the
+ * strategy hands down at that point; races whose first event lies in the prefix belong to the
+ * coordinator's nodes and are reported to it. A worker asked for it hands the rest of its
+ * subtree back, its nodes joining the coordinator's path.
  */
 export interface SubtreeSpec {
   readonly prefix: readonly number[];
@@ -60,15 +62,11 @@ export interface Subtree extends SubtreeSpec {
   report(r: unknown): void;
 }
 
-/** Where a strategy works in a split search: above `ceiling` (the coordinator) or in a subtree. */
-export type SplitRole = { readonly ceiling: number } | { readonly subtree: Subtree };
+/** Where a strategy works in a split search: as the coordinator, or in a subtree. */
+export type SplitRole = { readonly coordinator: true } | { readonly subtree: Subtree };
 
 /** An exhaustive strategy that parallel.ts can split. */
 export interface Splittable extends Strategy {
-  /** coordinator: the depth of its part of the tree; it may change between executions */
-  ceiling: number;
-  /** the depth of the node whose branch changed last */
-  divergence(): number;
   /** coordinator: the subtree below x, which choose() stopped with SPLIT */
   subtreeAt(x: Execution): SubtreeSpec;
   /** coordinator: applies a worker's race report to the node it names */
@@ -77,15 +75,19 @@ export interface Splittable extends Strategy {
   next(): boolean;
   /** coordinator: a copy of its part of the tree, to look ahead on */
   fork(): Splittable;
+  /** worker: what is left of its subtree, after a finish() that found more */
+  handOver(): Handover;
+  /** coordinator: goes on from what a worker handed over */
+  adopt(h: Handover): void;
 }
 
-/** Sets path up for role; returns the ceiling (Infinity unless the coordinator) and the subtree (null unless a worker). */
-export function takeRole(role: SplitRole | undefined, path: Path<PathNode>): { ceiling: number; subtree: Subtree | null } {
-  if (role === undefined) return { ceiling: Infinity, subtree: null };
-  if ('ceiling' in role) return { ceiling: role.ceiling, subtree: null };
+/** Sets path up for role; says whether it is the coordinator, and the subtree (null unless a worker). */
+export function takeRole(role: SplitRole | undefined, path: Path<PathNode>): { coordinator: boolean; subtree: Subtree | null } {
+  if (role === undefined) return { coordinator: false, subtree: null };
+  if ('coordinator' in role) return { coordinator: true, subtree: null };
   path.floor = role.subtree.prefix.length;
   path.divergence = role.subtree.from;
-  return { ceiling: Infinity, subtree: role.subtree };
+  return { coordinator: false, subtree: role.subtree };
 }
 
 /** In a worker's prefix, the thread the prefix steps at x's depth; -1 below it. */

@@ -16,6 +16,9 @@ export interface PathNode {
   sigObject: string;
 }
 
+/** The rest of a subtree a worker gives back: its nodes, and the one whose branch changed last. */
+export interface Handover { nodes: unknown[]; divergence: number }
+
 export class Path<N extends PathNode> {
   readonly nodes: N[] = [];
   /** nodes below this index repeat the previous execution; the node at it took a new branch */
@@ -65,6 +68,17 @@ export class Path<N extends PathNode> {
     }
     this.nodes.length = 0;
     return false;
+  }
+
+  /** A worker's nodes below its prefix, to go on from in the coordinator (parallel.ts). */
+  handOver(): Handover {
+    return { nodes: this.nodes.slice(this.floor), divergence: this.divergence };
+  }
+
+  /** Takes over a worker's nodes after its own (the coordinator's). */
+  adopt(h: Handover): void {
+    for (const n of h.nodes) this.nodes.push(n as N);
+    this.divergence = h.divergence;
   }
 
   /** A copy whose nodes are copied by copy (speculation on the coordinator's part of the tree). */

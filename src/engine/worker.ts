@@ -3,13 +3,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { drive, newStats } from './driver.js';
 import { LockGraph } from './lockdep.js';
-import { loadSource, splittable, type SubtreeResult, type WorkerData, type WorkerMessage } from './parallel.js';
+import { CONTROL, loadSource, splittable, type SubtreeResult, type WorkerData, type WorkerMessage } from './parallel.js';
 import type { Strategy, SubtreeSpec } from './strategy.js';
-import { ReplayDivergence } from './tree.js';
+import { ReplayDivergence, type Handover } from './tree.js';
 
 const data = workerData as WorkerData;
 const port = parentPort!;
-const cancel = new Int32Array(data.cancel);
+const control = new Int32Array(data.control);
 const model = await loadSource(data.source);
 const post = (m: WorkerMessage): void => port.postMessage(m);
 
@@ -19,8 +19,10 @@ port.on('message', ({ id, spec, limit }: { id: number; spec: SubtreeSpec; limit:
     const graph = new LockGraph();
     const witnesses = new Map<string, number>((model.witnesses ?? []).map((w) => [w, 0]));
     let reports: unknown[] = [];
+    let handover: Handover | undefined;
     const s = splittable(data.strategy, stats, { subtree: { ...spec, report: (r) => reports.push(r) } });
-    // the coordinator applies reports while the subtree runs: sent after each execution
+    // the coordinator applies reports while the subtree runs: sent after each execution; and
+    // it may ask for the rest of the subtree back
     const streaming: Strategy = {
       clocks: s.clocks, everyStep: s.everyStep, exhaustive: s.exhaustive,
       choose: (x) => s.choose(x),
@@ -30,17 +32,22 @@ port.on('message', ({ id, spec, limit }: { id: number; spec: SubtreeSpec; limit:
           post({ kind: 'reports', id, reports });
           reports = [];
         }
+        if (more && Atomics.load(control, CONTROL.handBack) === id) {
+          handover = s.handOver();
+          return false;
+        }
         return more;
       },
     };
     const r = drive(model, streaming, {
       maxExecutions: limit, stepBound: data.stepBound, deadline: data.deadline,
       onProgress: (st) => post({ kind: 'progress', id, executions: st.executions }),
-      cancelled: () => Atomics.load(cancel, 0) === id,
+      cancelled: () => Atomics.load(control, CONTROL.cancel) === id,
     }, stats, graph, witnesses);
     const result: SubtreeResult = { stats, witnesses: [...witnesses], violation: r.violation, edges: graph.records() };
     if (r.cut) result.cut = r.cut;
     if (r.cancelled) result.cancelled = true;
+    if (handover) result.handover = handover;
     post({ kind: 'done', id, result });
   } catch (err) {
     post({ kind: 'error', id, divergence: err instanceof ReplayDivergence, message: err instanceof Error ? err.message : String(err) });

@@ -1,5 +1,5 @@
 // Plain-text report of a check: verdict, what is wrong, the trace one step a line, stats.
-import type { CheckResult, Stats, Trace, TraceEvent } from '../engine/index.js';
+import type { CheckResult, Estimate, Stats, Trace, TraceEvent } from '../engine/index.js';
 import { plain, type Styler } from './style.js';
 import { renderColumns, type ColumnOptions } from './columns.js';
 
@@ -33,6 +33,21 @@ export function statsLine(st: Stats): string {
     `${st.transitions.toLocaleString('en-US')} transitions, ${st.wallMs} ms${rate}, peak ${st.peakRssMb} MB`;
 }
 
+/** An estimated count: two significant digits, a power of ten past a thousand million million. */
+export function approxCount(n: number): string {
+  if (n >= 1e15) return n.toExponential(1);
+  const unit = n >= 100 ? 10 ** (Math.floor(Math.log10(n)) - 1) : 1;
+  return (Math.round(n / unit) * unit).toLocaleString('en-US');
+}
+
+/** The executions run beside the estimate made before the search. */
+export function estimateLine(executions: number, e: Estimate): string {
+  const error = e.relativeError === null ? '' : ` ± ${Math.round(e.relativeError * 100)}%`;
+  const none = e.executions === 0 ? ', none reaching an execution' : '';
+  return `executions: ${executions.toLocaleString('en-US')} (estimated ~${approxCount(e.executions)}${error} before the search, ` +
+    `${e.probes} probe${e.probes === 1 ? '' : 's'}${none})`;
+}
+
 export function stepLine(e: TraceEvent): string {
   const where = e.frames.length ? `${e.frames.join(' > ')}: ` : '';
   const value = e.value === undefined ? '' : ` = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}`;
@@ -64,5 +79,6 @@ export function renderText(r: CheckResult, s: Styler = plain, columns: ColumnOpt
   }
   for (const n of r.notes ?? []) out.push(`note: ${n}`);
   out.push('', `${r.strategy}: ${statsLine(r.stats)}`);
+  if (r.estimate) out.push(estimateLine(r.stats.executions, r.estimate));
   return out.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 import type { Model } from '../engine/index.js';
 import { classicModels } from './classic.js';
 import { VFIO_DESIGNS } from '../drivers/vfio-pci/index.js';
-import { VFIO_SCENARIOS, vfio_model } from './vfio.js';
+import { VFIO_SCENARIOS, growth_scenario, vfio_model, type growth_axis } from './vfio.js';
 
 export interface Target {
   name: string;
@@ -46,4 +46,11 @@ export function builtinModel(target: string, scenario?: string): Model {
   const s = t.scenarios?.find((x) => x.name === scenario);
   if (!s) throw new UnknownTarget(`${target} has no scenario "${scenario}" (${t.scenarios ? `known: ${t.scenarios.map((x) => x.name).join(', ')}` : 'it has none'})`);
   return s.model();
+}
+
+/** A design in a growing scenario (growth_scenario): the cost-growth and parallel benchmarks' models. */
+export function growthModel(design: string, axis: growth_axis, n: number): Model {
+  const d = VFIO_DESIGNS.find((x) => x.name === design);
+  if (!d) throw new UnknownTarget(`unknown design "${design}"`);
+  return vfio_model(d, growth_scenario(axis, n));
 }

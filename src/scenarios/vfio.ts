@@ -619,3 +619,99 @@ export const VFIO_SCENARIOS: readonly vfio_scenario[] = [
 export function find_scenario(name: string): vfio_scenario | undefined {
   return VFIO_SCENARIOS.find((s) => s.name === name);
 }
+
+// ---- growing scenarios: the cost-growth benchmark (bench/growth.ts) ----
+
+/** What grows, one step at a time: see growth_scenario(). */
+export type growth_axis = 'threads' | 'mappings' | 'pages' | 'orders';
+
+/** The orders axis: the leaf levels faulted at step n (from 1), one mapping each, then all three. */
+export const GROWTH_ORDERS: readonly (readonly ('pte' | 'pmd' | 'pud')[])[] = [['pte'], ['pmd'], ['pud'], ['pte', 'pmd', 'pud']];
+
+/** On x86_64-scaled, a mapping of the 4-page BAR0 congruent to it only modulo a page, a PMD, a PUD (as in `orders`). */
+const ORDER_MAPS: Readonly<Record<'pte' | 'pmd' | 'pud', map_spec>> = {
+  pte: { va: at(2, 1), pages: 2 },
+  pmd: { va: at(1, 2), pages: 4 },
+  pud: { va: at(0), pages: 4 },
+};
+
+/** The device threads the threads axis adds after the lasting revocation, in turn. */
+const GROWTH_RESETS: readonly vfio_pci_action[] = ['flr', 'device-reset', 'hot-reset'];
+
+/** One process mmaps and touches each mapping (its first page), waits for the revocation, then each touch must SIGBUS. */
+function racing_proc(maps: readonly map_spec[]): vfio_scenario['procs'][number] {
+  return {
+    maps,
+    ops: [...maps.flatMap((_, i) => [{ mmap: i }, { touch: i }]), { await: 'command-mem-off' },
+      ...maps.map((_, i) => ({ touch: i, expect: 'sigbus' as const }))],
+  };
+}
+
+/**
+ * Step n of a scenario family that grows along one axis, with the properties of the fixed
+ * scenarios (zapper check, SIGBUS after the revocation) and a lasting revocation racing:
+ * - threads (n >= 2): n threads, ceil(n/2) processes each mapping and touching a 1-page BAR0
+ *   through its own mm and fd, then `revoke` and, from n = 4 on, an FLR, a device reset, a hot reset;
+ * - mappings (n >= 1): one process maps the 1-page BAR0 n times and touches each mapping;
+ * - pages (n >= 1): one process maps an n-page BAR0 whole, one page off PMD alignment so that
+ *   faults take PTE leaves at every size, and touches its first page: only the page tables and the
+ *   zapped range grow;
+ * - orders (1 <= n <= 4): on x86_64-scaled, faults of the orders GROWTH_ORDERS[n - 1], and after
+ *   the SIGBUS touches a re-enable and touches that must refill.
+ */
+export function growth_scenario(axis: growth_axis, n: number): vfio_scenario {
+  const base = { name: `growth-${axis}-${n}`, arch: 'x86_64' as const, zapper_check: true, witnesses: ['entry installed', 'zap found the VMA', 'SIGBUS'] };
+  const revoke = { name: 'revoke', ops: [off] };
+  const at_least = (min: number) => {
+    if (!Number.isInteger(n) || n < min) throw new RangeError(`growth_scenario: ${axis} needs a whole size of at least ${min}, not ${n}`);
+  };
+  switch (axis) {
+    case 'threads': {
+      at_least(2);
+      const procs = Math.ceil(n / 2);
+      const resets = Array.from({ length: Math.floor(n / 2) - 1 }, (_, i) => GROWTH_RESETS[i % GROWTH_RESETS.length]);
+      return {
+        ...base,
+        description: `${procs === 1 ? 'one process mmaps and touches' : `${procs} processes, each with its own fd, mmap and touch`} a 1-page BAR0 while a PCI_COMMAND write clears MEM${resets.length ? ` (${resets.join(', ')} racing too)` : ''}; then the touches must SIGBUS`,
+        bars: [{ index: 0, pages: 1 }],
+        procs: Array.from({ length: procs }, (_, p) => racing_proc([{ va: at(p), pages: 1 }])),
+        // thread names must differ: the second FLR thread is flr-2
+        device: [revoke, ...resets.map((a, i) => ({ name: i < GROWTH_RESETS.length ? a : `${a}-${Math.floor(i / GROWTH_RESETS.length) + 1}`, ops: [{ do: a }] }))],
+      };
+    }
+    case 'mappings':
+      at_least(1);
+      return {
+        ...base,
+        description: `one process mmaps a 1-page BAR0 ${n} times and touches each mapping while a PCI_COMMAND write clears MEM; then each touch must SIGBUS`,
+        bars: [{ index: 0, pages: 1 }],
+        procs: [racing_proc(Array.from({ length: n }, (_, i) => ({ va: at(i), pages: 1 })))],
+        device: [revoke],
+      };
+    case 'pages':
+      at_least(1);
+      return {
+        ...base,
+        description: `one process mmaps a ${n}-page BAR0 whole (PTE leaves only) and touches its first page while a PCI_COMMAND write clears MEM; then the touch must SIGBUS`,
+        bars: [{ index: 0, pages: n }],
+        procs: [racing_proc([{ va: at(0, 1), pages: n }])],
+        device: [revoke],
+      };
+    case 'orders': {
+      if (!GROWTH_ORDERS[n - 1]) throw new RangeError(`growth_scenario: orders has steps 1 to ${GROWTH_ORDERS.length}, not ${n}`);
+      const orders = GROWTH_ORDERS[n - 1];
+      const proc = racing_proc(orders.map((o) => ORDER_MAPS[o]));
+      // populate-hook fills at mmap with PTEs: its huge leaves come from the faults after a re-enable
+      return {
+        ...base,
+        name: `growth-orders-${orders.join('+')}`,
+        description: `on x86_64-scaled one process maps a 4-page BAR0 for ${orders.join(', ')} leaves and touches it while a PCI_COMMAND write clears MEM (SIGBUS), then one sets it and the touches must refill`,
+        arch: 'scaled',
+        bars: [{ index: 0, pages: 4 }],
+        procs: [{ ...proc, ops: [...proc.ops, { signal: 'touched' }, { await: 'command-mem-on' }, ...orders.map((_, i) => ({ touch: i, expect: 'reached' as const }))] }],
+        device: [{ name: 'revoke', ops: [off, { await: 'touched' }, { do: 'command-mem-on' }] }],
+        witnesses: [...base.witnesses, 'refill after re-enable', ...orders.map((o) => `${o.toUpperCase()} leaf reached`)],
+      };
+    }
+  }
+}

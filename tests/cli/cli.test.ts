@@ -54,6 +54,7 @@ const badInputs: [string, string[], RegExp][] = [
   ['type error', ['check', fixture('type-error.ts')], /type-error.ts:8: Type 'number' is not assignable to type 'string'/],
   ['bad schedule', ['replay', '0.x', '--model', 'examples/lost-update.ts'], /bad schedule element "x"/],
   ['schedule that does not fit', ['replay', '0*5', '--model', 'examples/lost-update.ts'], /step 2: thread cpu0 has already finished/],
+  ['workers with a sampling strategy', ['check', 'demo-race', '--workers', '2', '--strategy', 'random'], /--workers splits an exhaustive search/],
 ];
 
 for (const [what, args, msg] of badInputs) {
@@ -72,6 +73,24 @@ for (const [what, args, msg] of badInputs) {
     }
   });
 }
+
+test('--workers 2 gives the result of one thread, for a design and for a model file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cli-'));
+  try {
+    for (const target of [['fault', '--scenario', 'munmap-race'], [fixture('holds.ts')], ['examples/lost-update.ts']]) {
+      const results = ['1', '2'].map((w) => {
+        const out = join(dir, `w${w}.json`);
+        const r = run('check', ...target, '--workers', w, '--format', 'json', '-o', out);
+        assert.ok(r.code === 0 || r.code === 1, r.err);
+        const { stats: { wallMs: _w, peakRssMb: _p, ...counts }, minimization, ...rest } = JSON.parse(readFileSync(out, 'utf8')).result;
+        return { code: r.code, counts, minimization: minimization && { ...minimization, wallMs: 0 }, ...rest };
+      });
+      assert.deepEqual(results[1], results[0]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('json output replays to the same trace', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cli-'));
@@ -92,7 +111,8 @@ test('a progress line appears on a terminal for a long run, and never in a pipe'
   const args = ['check', 'lastzero', '--strategy', 'naive', '--max-executions', '1500000'];
   const tty = spawnSync('script', ['-qfec', [process.execPath, cli, ...args].join(' '), '/dev/null'],
     { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  assert.match(tty.stdout, /\r\x1b\[K[\d,]+ executions, [\d,]+\/s, \d+\.\d s/);
+  // estimated by default on a terminal
+  assert.match(tty.stdout, /\r\x1b\[Kexecutions [\d,]+ of ~[\d,]+ \(\d+%\), [\d,]+\/s, \d+\.\d s/);
   const pipe = run(...args);
   assert.equal(pipe.code, 3);
   assert.equal(pipe.err, '');

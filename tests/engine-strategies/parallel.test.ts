@@ -1,6 +1,6 @@
 // Parallel exploration against one thread: the same verdict, counterexample, witnesses and
 // every count, on the classic benchmarks and the VFIO designs, including runs made to split
-// subtrees further at every chance (splitAfterMs: 0), where reports are applied twice.
+// subtrees further at every chance (handBackAfterMs: 0).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { explore, type CheckResult, type StrategyName } from '../../src/engine/index.js';
@@ -41,7 +41,7 @@ describe('parallel exploration gives what one thread gives', () => {
   for (const [source, strategies] of engine) {
     for (const strategy of strategies) {
       it(`${source.export}(${source.args!.join(', ')}) under ${strategy}`, async () => {
-        await same(source, strategy, { splitDepth: 3 });
+        await same(source, strategy, {});
       });
     }
   }
@@ -55,8 +55,8 @@ describe('parallel exploration gives what one thread gives', () => {
     ['prepare-remap-hidden-checked', 'race', 'optimal'],
   ];
   for (const [name, scenario, strategy] of vfio) {
-    it(`${name} in ${scenario} under ${strategy}, split further at every chance`, async () => {
-      const r = await same(design(name, scenario), strategy, { splitDepth: 2, splitAfterMs: 0 });
+    it(`${name} in ${scenario} under ${strategy}, handed back at every chance`, async () => {
+      const r = await same(design(name, scenario), strategy, { handBackAfterMs: 0 });
       assert.ok(r.stats.executions > 1);
     });
   }
@@ -67,9 +67,17 @@ describe('parallel exploration gives what one thread gives', () => {
   });
 
   it('budgets cut it where they cut one thread', async () => {
-    const r = await same(classic('indexer', 13), 'optimal', { maxExecutions: 40, splitDepth: 4 });
+    const r = await same(classic('indexer', 13), 'optimal', { maxExecutions: 40 });
     assert.equal(r.incomplete, 'max-executions');
     assert.equal(r.stats.executions, 40);
+  });
+
+  it('makes the same estimate before the search', async () => {
+    const source = classic('lastzero', 4);
+    const one = explore(await loadSource(source), { estimate: { probes: 50 } });
+    const two = await exploreInWorkers(source, { workers: 2, estimate: { probes: 50 } });
+    assert.ok(one.estimate && one.estimate.executions > 0);
+    assert.equal(two.estimate?.executions, one.estimate.executions);
   });
 
   it('refuses sampling strategies', async () => {

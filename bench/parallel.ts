@@ -1,0 +1,66 @@
+// node dist/bench/parallel.js [--quick]: parallel exploration against one thread on growing
+// VFIO scenarios, each exploration in a process of its own timed from start to exit (worker
+// start-up included); the counts must be equal. The machine's own ceiling is measured beside
+// it: two one-thread explorations run at once, as two processes.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { explore } from '../src/engine/index.js';
+import { exploreInWorkers } from '../src/engine/parallel.js';
+import { growthModel } from '../src/scenarios/index.js';
+import type { growth_axis } from '../src/scenarios/vfio.js';
+import { fmt, table } from './table.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+
+interface Run { verdict: string; executions: number; transitions: number; seconds: number }
+
+// --case design axis n workers: one exploration (0 workers: explore() in this thread)
+const at = process.argv.indexOf('--case');
+if (at >= 0) {
+  const [design, axis, n, workers] = process.argv.slice(at + 1);
+  const args = [design, axis as growth_axis, Number(n)] as const;
+  const t0 = performance.now();
+  const r = Number(workers) === 0
+    ? explore(growthModel(...args))
+    : await exploreInWorkers({ module: new URL('../src/scenarios/index.js', import.meta.url).href, export: 'growthModel', args }, { workers: Number(workers) });
+  const run: Run = { verdict: r.verdict, executions: r.stats.executions, transitions: r.stats.transitions, seconds: (performance.now() - t0) / 1000 };
+  process.stdout.write(JSON.stringify(run) + '\n');
+  process.exit(0);
+}
+
+const child = (c: string[]): string[] => [join(here, 'parallel.js'), '--case', ...c];
+const one = (c: string[]): Run => JSON.parse(execFileSync(process.execPath, child(c), { encoding: 'utf8' }));
+/** Wall seconds of two processes run at once. */
+function together(c: string[]): Promise<number> {
+  const t0 = performance.now();
+  return Promise.all([0, 1].map(() => new Promise<void>((done, fail) => {
+    spawn(process.execPath, child(c), { stdio: 'ignore' }).on('exit', (code) => (code === 0 ? done() : fail(new Error(`exit ${code}`))));
+  }))).then(() => (performance.now() - t0) / 1000);
+}
+
+/** [design, axis, n]: the full run's take 20-40 s with one thread on 2 cores. */
+const CASES: [string, growth_axis, number][] = quick
+  ? [['fault', 'threads', 3], ['populate-hook', 'mappings', 21]]
+  : [['fault', 'threads', 3], ['populate-hook', 'threads', 4], ['populate-hook', 'mappings', 48]];
+
+const rows: string[][] = [];
+const figures: Record<string, unknown> = {};
+for (const [design, axis, n] of CASES) {
+  const name = `${design} ${axis} ${n}`;
+  const seq = one([design, axis, String(n), '0']);
+  const par = one([design, axis, String(n), '2']);
+  const both = await together([design, axis, String(n), '0']);
+  const same = par.verdict === seq.verdict && par.executions === seq.executions && par.transitions === seq.transitions;
+  rows.push([name, seq.verdict, fmt(seq.executions), seq.seconds.toFixed(1), par.seconds.toFixed(1), (seq.seconds / par.seconds).toFixed(2),
+    same ? 'yes' : 'NO', (2 * seq.seconds / both).toFixed(2)]);
+  figures[name] = { one: seq, two: par, twoProcessesSeconds: both };
+}
+console.log('Parallel exploration: one thread against --workers 2, wall time of the whole process; the ceiling is the\n' +
+  'throughput of two one-thread explorations run at once (what two cores give this workload)\n');
+console.log(table(['scenario', 'verdict', 'executions', '1 thread s', '2 workers s', 'speed-up', 'same counts', 'ceiling'], rows, 2));
+const outDir = join(here, '..', '..', 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, `parallel-${quick ? 'quick' : 'full'}.json`), JSON.stringify({ date: new Date().toISOString(), quick, figures }, null, 2));
