@@ -10,15 +10,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { explore } from '../src/engine/index.js';
-import { find_design } from '../src/drivers/vfio-pci/index.js';
-import { growth_scenario, vfio_model, type growth_axis } from '../src/scenarios/vfio.js';
+import { growthModel } from '../src/scenarios/index.js';
+import { growth_scenario, type growth_axis } from '../src/scenarios/vfio.js';
 import { fmt, table } from './table.js';
+
+/** The estimate made before each search: more probes than the command line's default, the searches being long. */
+const ESTIMATE = { probes: 2000, timeoutMs: 5000 };
 
 interface CaseResult {
   verdict: string;
   incomplete?: string;
   vacuous?: boolean;
   property?: string;
+  /** executions estimated before the search */
+  estimate?: number;
   stats: { executions: number; transitions: number; wallMs: number };
   maxRssMb: number;
 }
@@ -38,7 +43,7 @@ interface Row {
 const GRACE_MS = 5_000;
 
 /**
- * explore() polls its deadline every 64 executions, and at many pages per BAR one execution
+ * explore() polls its deadline between executions, and at many pages per BAR one execution
  * lasts seconds: a case still running after the limit and the grace is killed.
  */
 function runCase(axis: growth_axis, size: number, design: string, limitMs: number): Row {
@@ -114,17 +119,19 @@ function main(quick: boolean): void {
     const label = plan.label ?? String;
     const out = rows.map((row, k) => {
       const r = row.result;
-      if (!r) return [row.design, label(row.size), `killed after ${(limitMs + GRACE_MS) / 1000} s`, '', '', '', '', '', ''];
+      if (!r) return [row.design, label(row.size), `killed after ${(limitMs + GRACE_MS) / 1000} s`, '', '', '', '', '', '', ''];
       // the ratios to the previous size of the same design, both within the limit
       const prev = rows[k - 1]?.design === row.design && !row.over ? rows[k - 1].result?.stats : undefined;
       const ratio = (a: number, b: number) => (prev ? (Math.max(a, 1) / Math.max(b, 1)).toFixed(1) : '');
       const verdict = r.verdict === 'incomplete' ? r.incomplete! : row.over ? `${r.verdict}, over ${secs} s`
         : r.vacuous ? 'holds (vacuous)' : r.verdict;
       return [row.design, label(row.size), verdict, fmt(r.stats.executions), fmt(r.stats.transitions), fmt(r.stats.wallMs),
-        ratio(r.stats.executions, prev?.executions ?? 0), ratio(r.stats.wallMs, prev?.wallMs ?? 0), String(r.maxRssMb)];
+        ratio(r.stats.executions, prev?.executions ?? 0), ratio(r.stats.wallMs, prev?.wallMs ?? 0), String(r.maxRssMb),
+        // the estimate against the count, where the search ran to its end
+        r.estimate !== undefined && r.verdict === 'holds' ? (r.estimate / r.stats.executions).toFixed(2) : ''];
     });
     console.log(`${plan.axis}: ${plan.what}\n`);
-    console.log(table(['design', plan.axis, 'verdict', 'executions', 'transitions', 'wall ms', 'exec ×prev', 'ms ×prev', 'peak MB'], out, 3));
+    console.log(table(['design', plan.axis, 'verdict', 'executions', 'transitions', 'wall ms', 'exec ×prev', 'ms ×prev', 'peak MB', 'estimate ×'], out, 3));
     console.log('');
   }
   console.log(`The largest size each design completes within ${secs} s (sizes tried: threads +1, mappings ×1.5, pages ×2)\n`);
@@ -142,9 +149,9 @@ function main(quick: boolean): void {
 // One exploration: node dist/bench/growth.js --case <axis> <size> <design> <limit ms>
 if (process.argv[2] === '--case') {
   const [axis, size, design, limit] = process.argv.slice(3);
-  const r = explore(vfio_model(find_design(design)!, growth_scenario(axis as growth_axis, Number(size))), { timeoutMs: Number(limit) });
+  const r = explore(growthModel(design, axis as growth_axis, Number(size)), { timeoutMs: Number(limit), estimate: ESTIMATE });
   const out: CaseResult = {
-    verdict: r.verdict, incomplete: r.incomplete, vacuous: r.vacuous, property: r.violation?.property,
+    verdict: r.verdict, incomplete: r.incomplete, vacuous: r.vacuous, property: r.violation?.property, estimate: r.estimate?.executions,
     stats: r.stats, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   process.stdout.write(JSON.stringify(out) + '\n');
