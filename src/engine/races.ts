@@ -18,6 +18,14 @@ function groupOn(ev: Event, o: SharedObject): Group | -1 {
   return -1;
 }
 
+/** How ev touched each of its objects: the first access, as groupOn answers. */
+function groupsOf(ev: Event, into: Map<SharedObject, Group>): Map<SharedObject, Group> {
+  into.clear();
+  into.set(ev.o, ev.g);
+  if (ev.more) for (const a of ev.more) if (!into.has(a.o)) into.set(a.o, a.g);
+  return into;
+}
+
 export const conflicts = (a: Group, b: Group): boolean => a !== b || a === Group.Exclusive;
 
 /** Whether the later step ej waited for ei on o: it could not run in the state before ei. */
@@ -45,6 +53,22 @@ function below(list: number[], j: number): number {
   return lo - 1;
 }
 
+/** Restores the max-heap of list indices below h, keyed by each list's next event lists[l][at[l]]. */
+function siftDown(heap: number[], h: number, lists: number[][], at: number[]): void {
+  const n = heap.length;
+  if (h >= n) return;
+  const l = heap[h], key = lists[l][at[l]];
+  for (;;) {
+    let c = 2 * h + 1;
+    if (c >= n) break;
+    if (c + 1 < n && lists[heap[c + 1]][at[heap[c + 1]]] > lists[heap[c]][at[heap[c]]]) c++;
+    if (lists[heap[c]][at[heap[c]]] <= key) break;
+    heap[h] = heap[c];
+    h = c;
+  }
+  heap[h] = l;
+}
+
 /** Calls onRace(i, j) for every race whose later event j is at index >= from. */
 export function forEachRace(x: Execution, from: number, onRace: (i: number, j: number) => void): void {
   const events = x.events, cl = x.clocks!, n = cl.n, b = cl.buf;
@@ -60,6 +84,10 @@ export function forEachRace(x: Execution, from: number, onRace: (i: number, j: n
 }
 
 class Scan {
+  // scratch for objects(): how ej and an earlier event touched each of their objects
+  private readonly gj = new Map<SharedObject, Group>();
+  private readonly gi = new Map<SharedObject, Group>();
+
   constructor(readonly events: Event[], readonly b: Int32Array, readonly C: Int32Array,
     readonly onRace: (i: number, j: number) => void) {}
 
@@ -67,31 +95,52 @@ class Scan {
     const list = o.events!;
     for (let k = below(list, j); k >= 0; k--) {
       const i = list[k];
-      const ei = this.events[i];
+      const ei = this.events[i], gi = groupOn(ei, o);
       // every earlier access to o happens before an exclusive access that we joined
-      if (this.visit(ei, ej, i, j, o) && groupOn(ei, o) === Group.Exclusive) return;
+      if (this.visit(ei, ej, i, j, o, gi, ej.g) && gi === Group.Exclusive) return;
     }
   }
 
-  /** Several objects: their histories merged, newest first, without early stops. */
+  /**
+   * Several objects: their histories merged, newest first, without early stops. A check step
+   * may read thousands of objects: the lists wait in a max-heap on their next event, and an
+   * earlier event is checked only on the objects whose lists hold it, in ej's order.
+   */
   objects(ej: Event, j: number): void {
-    const lists = [ej.o.events!, ...ej.more!.map((a) => a.o.events!)];
+    const objs = [ej.o, ...ej.more!.map((a) => a.o)];
+    const lists = objs.map((o) => o.events!);
     const at = lists.map((list) => below(list, j));
-    for (let prev = -1; ;) {
-      let from = -1;
-      for (let l = 0; l < lists.length; l++) if (at[l] >= 0 && (from < 0 || lists[l][at[l]] > lists[from][at[from]])) from = l;
-      if (from < 0) return;
-      const i = lists[from][at[from]--];
-      if (i === prev) continue; // an event on several of the objects
-      prev = i;
+    const gj = groupsOf(ej, this.gj);
+    const heap: number[] = [];
+    for (let l = 0; l < lists.length; l++) if (at[l] >= 0) heap.push(l);
+    for (let h = (heap.length >> 1) - 1; h >= 0; h--) siftDown(heap, h, lists, at);
+    const from: number[] = [];
+    while (heap.length > 0) {
+      // take every copy of the newest event i: on several objects, or twice on one
+      const i = lists[heap[0]][at[heap[0]]];
+      from.length = 0;
+      while (heap.length > 0 && lists[heap[0]][at[heap[0]]] === i) {
+        const l = heap[0];
+        from.push(l);
+        if (--at[l] < 0) {
+          const last = heap.pop()!;
+          if (heap.length > 0) heap[0] = last;
+        }
+        siftDown(heap, 0, lists, at);
+      }
       const ei = this.events[i];
-      if (!this.visit(ei, ej, i, j, ej.o)) for (const a of ej.more!) if (this.visit(ei, ej, i, j, a.o)) break;
+      const gi = from.length > 1 ? groupsOf(ei, this.gi) : null;
+      from.sort((x, y) => x - y);
+      for (let k = 0; k < from.length; k++) {
+        if (k > 0 && from[k] === from[k - 1]) continue;
+        const o = objs[from[k]];
+        if (this.visit(ei, ej, i, j, o, gi ? gi.get(o)! : groupOn(ei, o), gj.get(o)!)) break;
+      }
     }
   }
 
-  /** Checks one earlier event on o; returns whether its clock was joined into C. */
-  visit(ei: Event, ej: Event, i: number, j: number, o: SharedObject): boolean {
-    const gi = groupOn(ei, o), gj = groupOn(ej, o);
+  /** Checks one earlier event on o, given how ei and ej touched it; returns whether its clock was joined into C. */
+  visit(ei: Event, ej: Event, i: number, j: number, o: SharedObject, gi: Group | -1, gj: Group | -1): boolean {
     if (gi === -1 || gj === -1 || !conflicts(gi, gj)) return false;
     if (o.isLock && ei.rel && gj === Group.Read) return false; // a failed trylock after a release
     const other = ei.tid !== ej.tid;
