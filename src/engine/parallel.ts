@@ -159,6 +159,7 @@ class Coordinator {
   private readonly at = new Map<string, Item>();
   private readonly queue: Item[] = [];
   private inOrder: Item | null = null;
+  private fatal: Error | null = null;
   private nextId = 1;
   private lookedAt = 0;
   private readonly stepBound: number;
@@ -246,9 +247,11 @@ class Coordinator {
     this.lookAhead();
     const settled = this.settled(item).then(() => true);
     while (!(await Promise.race([settled, sleep(this.opts.handBackAfterMs ?? HAND_BACK_AFTER_MS).then(() => false)]))) {
+      if (this.fatal) throw this.fatal;
       // its branches are work the others can take for sure, where lookaheads are guesses
       if (item.slot && this.slots.length > 1) Atomics.store(item.slot.control, CONTROL.handBack, item.id);
     }
+    if (this.fatal) throw this.fatal;
     if (item.error) throw item.error;
     let r = item.result!;
     if (r.stats.executions > left) {
@@ -369,13 +372,11 @@ class Coordinator {
     if (this.inOrder && this.queue.length === 0) this.lookAhead();
   }
 
+  /** A worker died (it could not load the model, or ran out of memory): the search cannot go on. */
   private fail(slot: Slot, err: Error): void {
-    const item = slot.item;
-    if (item) {
-      item.error = err;
-      item.settle?.();
-    }
+    this.fatal ??= new Error(`a worker thread failed: ${err.message}`);
     slot.item = null;
+    this.inOrder?.settle?.();
   }
 
   private add(r: SubtreeResult): void {

@@ -80,6 +80,11 @@ describe('parallel exploration gives what one thread gives', () => {
     assert.equal(two.estimate?.executions, one.estimate.executions);
   });
 
+  it('fails, not hangs, when a worker cannot load the model', async () => {
+    const source = { module: new URL('../../../tests/fixtures/main-thread-only.mjs', import.meta.url).href };
+    await assert.rejects(exploreInWorkers(source, { workers: 2 }), /a worker thread failed: this model loads on the main thread only/);
+  });
+
   it('refuses sampling strategies', async () => {
     await assert.rejects(exploreInWorkers(classic('demoRace'), { strategy: 'random', workers: 2 }), /exhaustive strategy/);
   });
