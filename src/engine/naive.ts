@@ -4,7 +4,7 @@ import type { Execution } from './execution.js';
 import {
   NO_THREAD, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree, type SubtreeSpec,
 } from './strategy.js';
-import { Path, type Handover, type PathNode } from './tree.js';
+import { Path, type PathNode } from './tree.js';
 
 interface NaiveNode extends PathNode {
   /** branches explored here */
@@ -18,7 +18,7 @@ export class Naive implements Splittable {
   private readonly coordinator: boolean;
   private readonly subtree: Subtree | null;
 
-  constructor(role?: SplitRole, private readonly path = new Path<NaiveNode>()) {
+  constructor(role?: SplitRole, readonly path = new Path<NaiveNode>()) {
     ({ coordinator: this.coordinator, subtree: this.subtree } = takeRole(role, path));
   }
 
@@ -46,14 +46,6 @@ export class Naive implements Splittable {
 
   fork(): Naive {
     return new Naive({ coordinator: true }, this.path.clone((n) => ({ ...n })));
-  }
-
-  handOver(): Handover {
-    return this.path.handOver();
-  }
-
-  adopt(h: Handover): void {
-    this.path.adopt(h);
   }
 
   next(): boolean {

@@ -24,7 +24,7 @@ import {
   NO_THREAD, REDUNDANT, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree,
   type SubtreeSpec,
 } from './strategy.js';
-import { Path, arrivalSleep, type Handover, type PathNode } from './tree.js';
+import { Path, arrivalSleep, type PathNode } from './tree.js';
 
 /** An object a step touches and how; comparable across executions. */
 export interface Touch { id: string; g: Group }
@@ -70,7 +70,7 @@ export class OptimalDpor implements Splittable {
   /** touches shared by the wakeup trees: by object id and group, or by their text */
   private readonly interned: Map<string, (readonly Touch[])[]>;
 
-  constructor(stats: Stats, role?: SplitRole, private readonly path = new Path<OptimalNode>(),
+  constructor(stats: Stats, role?: SplitRole, readonly path = new Path<OptimalNode>(),
     interned?: Map<string, (readonly Touch[])[]>) {
     this.stats = stats;
     this.interned = interned ?? new Map();
@@ -145,14 +145,6 @@ export class OptimalDpor implements Splittable {
     }
     this.touchCache = [];
     return this.next();
-  }
-
-  handOver(): Handover {
-    return this.path.handOver();
-  }
-
-  adopt(h: Handover): void {
-    this.path.adopt(h);
   }
 
   next(): boolean {

@@ -211,7 +211,7 @@ class Coordinator {
           if (r.violation) { violation = r.violation; break; }
           if (r.cut) { cut = r.cut; break; }
           if (r.handover) {
-            this.top.adopt(r.handover);
+            this.top.path.adopt(r.handover);
           } else more = this.top.next();
         } else {
           stats.executions++;

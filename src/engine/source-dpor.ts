@@ -8,7 +8,7 @@ import {
   NO_THREAD, REDUNDANT, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree,
   type SubtreeSpec,
 } from './strategy.js';
-import { Path, arrivalSleep, type Handover, type PathNode } from './tree.js';
+import { Path, arrivalSleep, type PathNode } from './tree.js';
 
 interface DporNode extends PathNode {
   backtrack: number;
@@ -27,7 +27,7 @@ export class SourceDpor implements Splittable {
   private readonly coordinator: boolean;
   private readonly subtree: Subtree | null;
 
-  constructor(role?: SplitRole, private readonly path = new Path<DporNode>()) {
+  constructor(role?: SplitRole, readonly path = new Path<DporNode>()) {
     ({ coordinator: this.coordinator, subtree: this.subtree } = takeRole(role, path));
   }
 
@@ -82,14 +82,6 @@ export class SourceDpor implements Splittable {
 
   fork(): SourceDpor {
     return new SourceDpor({ coordinator: true }, this.path.clone((n) => ({ ...n })));
-  }
-
-  handOver(): Handover {
-    return this.path.handOver();
-  }
-
-  adopt(h: Handover): void {
-    this.path.adopt(h);
   }
 
   next(): boolean {

@@ -1,7 +1,7 @@
 // What every exploration strategy implements. The driver (explore.ts) runs executions; a
 // strategy picks the thread of every step and, after each execution, prepares the next.
 import type { Execution } from './execution.js';
-import { ReplayDivergence, type Handover, type Path, type PathNode } from './tree.js';
+import { ReplayDivergence, type Path, type PathNode } from './tree.js';
 
 /** choose(): no thread is enabled (the driver reports a deadlock) */
 export const NO_THREAD = -1;
@@ -75,10 +75,8 @@ export interface Splittable extends Strategy {
   next(): boolean;
   /** coordinator: a copy of its part of the tree, to look ahead on */
   fork(): Splittable;
-  /** worker: what is left of its subtree, after a finish() that found more */
-  handOver(): Handover;
-  /** coordinator: goes on from what a worker handed over */
-  adopt(h: Handover): void;
+  /** worker: handOver() gives what is left of its subtree (after a finish() that found more); coordinator: adopt() goes on from it */
+  readonly path: Pick<Path<PathNode>, 'handOver' | 'adopt'>;
 }
 
 /** Sets path up for role; says whether it is the coordinator, and the subtree (null unless a worker). */

@@ -33,7 +33,7 @@ port.on('message', ({ id, spec, limit }: { id: number; spec: SubtreeSpec; limit:
           reports = [];
         }
         if (more && Atomics.load(control, CONTROL.handBack) === id) {
-          handover = s.handOver();
+          handover = s.path.handOver();
           return false;
         }
         return more;
