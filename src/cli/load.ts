@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type ts from 'typescript';
 import { UsageError } from './errors.js';
 import type { Model } from '../engine/index.js';
-import type { ModelSource } from '../engine/parallel.js';
+import { NotAModel, loadSource, type ModelSource } from '../engine/parallel.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/src: the compiled package, what `import ... from 'mmcheck'` means in a model file */
@@ -66,9 +66,6 @@ function formatDiagnostic(ts: typeof import('typescript'), d: ts.Diagnostic): st
   return `${relative(process.cwd(), d.file.fileName) || d.file.fileName}:${line + 1}: ${msg}`;
 }
 
-const isModel = (m: unknown): m is Model =>
-  typeof m === 'object' && m !== null && typeof (m as Model).setup === 'function' && typeof (m as Model).threads === 'function';
-
 /** A model file, compiled: the model, where worker threads import it from, and the folder to remove after. */
 export interface LoadedModel {
   model: Model;
@@ -91,14 +88,13 @@ export async function loadModelFile(path: string): Promise<LoadedModel> {
     compile(ts, file, out);
     const js = join(out, relative(dirname(file), file).split(sep).join('/')).replace(/\.m?ts$/, '.js');
     const source: ModelSource = { module: pathToFileURL(js).href };
-    let mod: Record<string, unknown>;
+    let exported: Model;
     try {
-      mod = await import(source.module);
+      exported = await loadSource(source);
     } catch (err) {
+      if (err instanceof NotAModel) throw new UsageError(`${path}: the default export is not a model (use defineModel from 'mmcheck')`);
       throw new UsageError(`${path}: failed to load: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const exported = typeof mod.default === 'function' ? (mod.default as () => unknown)() : mod.default;
-    if (!isModel(exported)) throw new UsageError(`${path}: the default export is not a model (use defineModel from 'mmcheck')`);
     return { model: exported, source, dispose };
   } catch (err) {
     dispose();

@@ -38,12 +38,15 @@ export interface ModelSource {
   args?: readonly unknown[];
 }
 
+/** Thrown by loadSource when the module loads but its export is not a model. */
+export class NotAModel extends TypeError {}
+
 export async function loadSource(src: ModelSource): Promise<Model> {
   const mod = (await import(src.module)) as Record<string, unknown>;
   const e = mod[src.export ?? 'default'];
   const m = typeof e === 'function' ? (e as (...a: unknown[]) => unknown)(...(src.args ?? [])) : e;
-  if (typeof m !== 'object' || m === null || typeof (m as Model).threads !== 'function') {
-    throw new TypeError(`${src.module}: ${src.export ?? 'the default export'} is not a model`);
+  if (typeof m !== 'object' || m === null || typeof (m as Model).setup !== 'function' || typeof (m as Model).threads !== 'function') {
+    throw new NotAModel(`${src.module}: ${src.export ?? 'the default export'} is not a model`);
   }
   return m as Model;
 }
