@@ -9,7 +9,6 @@ import { NO_THREAD, REDUNDANT, lowestBit, preferred, type Strategy } from './str
 import { Path, type PathNode } from './tree.js';
 
 interface BoundedNode extends PathNode {
-  done: number;
   /** preemptions before this node */
   pre: number;
   /** the thread that ran before this node (-1 at the root), if it could run again here */

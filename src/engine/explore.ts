@@ -79,7 +79,7 @@ export function explore<S>(model: Model<S>, opts: ExploreOptions = {}): CheckRes
   const onProgress = opts.onProgress;
   const budget = {
     maxExecutions: opts.maxExecutions ?? Infinity, stepBound, deadline,
-    onProgress: onProgress && estimate ? (s: Stats) => onProgress(s, estimate) : onProgress,
+    onProgress: onProgress && estimate ? (s: Stats) => onProgress(s, during(estimate, strategy, s)) : onProgress,
   };
   const r = drive(model, strategy, budget, stats, graph, witnessCounts);
   return conclude(model, name, strategy, { ...r, graph, witnessCounts, stats, estimate }, opts);
@@ -110,6 +110,20 @@ export function conclude<S>(model: Model<S>, name: StrategyName, strategy: Strat
     stepBound: opts.stepBound ?? DEFAULT_STEP_BOUND,
     ...(typeof opts.minimize === 'object' ? opts.minimize : {}),
   });
+}
+
+/**
+ * The estimate during a search: the executions run, and for the rest the estimate made before
+ * it times the share of the tree still to explore as the search's own progress measures it
+ * (Strategy.treeSize), or that progress's own estimate when larger. Both err low (probes on
+ * deep combs of races, the progress before races add branches), and this tends to the count
+ * at the end.
+ */
+export function during(before: Estimate, strategy: Strategy, s: Stats): Estimate {
+  const size = strategy.treeSize?.();
+  if (size === undefined || size <= 0) return before;
+  const rest = Math.max(0, 1 - s.executions / size);
+  return { ...before, executions: Math.max(size, s.executions + rest * before.executions) };
 }
 
 export function estimateBefore<S>(model: Model<S>, strategy: StrategyName, opts: ExploreOptions, stepBound: number): Estimate | null {

@@ -5,11 +5,9 @@ import {
   NO_THREAD, SPLIT, lowestBit, prefixStep, preferred, takeRole, type SplitRole, type Splittable, type Subtree, type SubtreeSpec,
 } from './strategy.js';
 import { Path, type PathNode } from './tree.js';
+import { popcount } from './prng.js';
 
-interface NaiveNode extends PathNode {
-  /** branches explored here */
-  done: number;
-}
+type NaiveNode = PathNode;
 
 export class Naive implements Splittable {
   readonly clocks = false;
@@ -43,6 +41,10 @@ export class Naive implements Splittable {
   }
 
   absorb(): void {}
+
+  treeSize(): number {
+    return this.path.sized((n) => popcount(n.enabled));
+  }
 
   fork(): Naive {
     return new Naive({ coordinator: true }, this.path.clone((n) => ({ ...n })));

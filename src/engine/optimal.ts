@@ -25,6 +25,7 @@ import {
   type SubtreeSpec,
 } from './strategy.js';
 import { Path, arrivalSleep, type PathNode } from './tree.js';
+import { popcount } from './prng.js';
 
 /** An object a step touches and how; comparable across executions. */
 export interface Touch { id: string; g: Group }
@@ -44,8 +45,6 @@ interface WakeupNode {
 interface OptimalNode extends PathNode {
   /** asleep on arrival */
   sleep: number;
-  /** branches explored here: asleep for the later ones */
-  done: number;
   /** branches still to explore, in order (a sibling list) */
   wut: WakeupNode | null;
   /** the wakeup tree after the current branch's step: the next node's */
@@ -186,6 +185,15 @@ export class OptimalDpor implements Splittable {
     const r = report as OptimalReport, node = this.path.nodes[r.i];
     if (r.blocking & (node.sleep | node.done) & ~(1 << node.tid)) return;
     node.wut = Sequence.from(this, r.seq).insertInto(node.wut);
+  }
+
+  treeSize(): number {
+    return this.path.sized((n) => {
+      // the current branch, the ones done, and those of the wakeup tree that nextBranch will not skip
+      let k = 1 + popcount(n.done);
+      for (let c = n.wut; c !== null; c = c.next) if (!(((n.sleep | n.done) >> c.tid) & 1)) k++;
+      return k;
+    });
   }
 
   /** A copy of the path with its wakeup trees, for looking ahead; it counts into stats of its own. */

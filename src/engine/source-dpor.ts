@@ -9,10 +9,10 @@ import {
   type SubtreeSpec,
 } from './strategy.js';
 import { Path, arrivalSleep, type PathNode } from './tree.js';
+import { popcount } from './prng.js';
 
 interface DporNode extends PathNode {
   backtrack: number;
-  done: number;
   /** asleep on arrival */
   sleep: number;
 }
@@ -78,6 +78,11 @@ export class SourceDpor implements Splittable {
   absorb(report: unknown): void {
     const r = report as DporReport, node = this.path.nodes[r.i];
     if (!full(node)) this.add(node, r.I, r.tj);
+  }
+
+  treeSize(): number {
+    // every branch explored here came from the backtrack set
+    return this.path.sized((n) => popcount(n.backtrack));
   }
 
   fork(): SourceDpor {

@@ -28,6 +28,8 @@ export interface Strategy {
   finish(x: Execution, end: Ending): boolean;
   /** what the result should say about the search, e.g. a random search's guarantee */
   notes?(): string[];
+  /** after finish(): the executions of the whole search, estimated from its progress so far (Path.sized) */
+  treeSize?(): number;
 }
 
 export const lowestBit = (m: number): number => 31 - Math.clz32(m & -m);

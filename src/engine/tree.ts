@@ -3,6 +3,7 @@
 // that the model still does the same there) and goes on from the node whose branch changed.
 import type { Event, Execution } from './execution.js';
 import { OP_NAMES } from './op.js';
+import { popcount } from './prng.js';
 
 export class ReplayDivergence extends Error {}
 
@@ -11,6 +12,8 @@ export interface PathNode {
   tid: number;
   /** threads enabled here */
   enabled: number;
+  /** the threads of the branches explored here before the current one */
+  done: number;
   /** operation kind and object id stepped here, checked on replay */
   sigKind: number;
   sigObject: string;
@@ -25,6 +28,11 @@ export class Path<N extends PathNode> {
   divergence = 0;
   /** nodes below this index are fixed (a worker's prefix, parallel.ts): backtracking stops here */
   floor = 0;
+  /** executions finished (backtracks) */
+  private leaves = 0;
+  /** per node: leaves when it was pushed, and when its current branch began */
+  private readonly born: number[] = [];
+  private readonly from: number[] = [];
 
   /** The thread of the node at x's current depth, or -1 past the end of the path. */
   replay(x: Execution): number {
@@ -45,6 +53,7 @@ export class Path<N extends PathNode> {
   /** Appends a node for x's current depth (its tid chosen). */
   push(x: Execution, n: N): void {
     this.sign(x, n);
+    this.born[this.nodes.length] = this.from[this.nodes.length] = this.leaves;
     this.nodes.push(n);
   }
 
@@ -59,9 +68,11 @@ export class Path<N extends PathNode> {
    * tid) or returns false to drop it. Returns false when no node has a branch left.
    */
   backtrack(next: (n: N, i: number) => boolean): boolean {
+    this.leaves++;
     for (let i = this.nodes.length - 1; i >= this.floor; i--) {
       if (next(this.nodes[i], i)) {
         this.nodes.length = i + 1;
+        this.from[i] = this.leaves;
         this.divergence = i;
         return true;
       }
@@ -79,6 +90,26 @@ export class Path<N extends PathNode> {
   adopt(h: Handover): void {
     for (const n of h.nodes) this.nodes.push(n as N);
     this.divergence = h.divergence;
+  }
+
+  /**
+   * The leaves (executions) of the whole tree, estimated from the subtrees done: at each node,
+   * the branches still to explore (of the known(n) known so far) are taken to be as large as
+   * the mean of its branches explored so far, the current one by this same estimate. Races
+   * found later add branches, so the estimate is low early on, and exact at the end.
+   */
+  sized(known: (n: N) => number): number {
+    let below = -1;
+    for (let j = this.nodes.length - 1; j >= 0; j--) {
+      const n = this.nodes[j], k = known(n), i = popcount(n.done);
+      const done = this.from[j] - this.born[j];
+      if (below < 0) {
+        below = i > 0 ? done + (k - i) * (done / i) : 0;
+        continue;
+      }
+      below = done + below + (k - i - 1) * ((done + below) / (i + 1));
+    }
+    return below < 0 ? this.leaves : below;
   }
 
   /** A copy whose nodes are copied by copy (speculation on the coordinator's part of the tree). */
@@ -102,7 +133,7 @@ export function sleepAfter(x: Execution, asleep: number, ev: Event): number {
 }
 
 /** The sleep set on arrival at the next node of the path: its parent's sleeping and done threads that commute with the parent's step. */
-export function arrivalSleep(x: Execution, nodes: readonly (PathNode & { sleep: number; done: number })[]): number {
+export function arrivalSleep(x: Execution, nodes: readonly (PathNode & { sleep: number })[]): number {
   const i = x.events.length;
   const parent = i > 0 ? nodes[i - 1] : null;
   return parent ? sleepAfter(x, (parent.sleep | parent.done) & ~(1 << parent.tid), x.events[i - 1]) : 0;
