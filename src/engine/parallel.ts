@@ -25,7 +25,7 @@ import type { Handover } from './tree.js';
 import { Naive } from './naive.js';
 import { SourceDpor } from './source-dpor.js';
 import { OptimalDpor } from './optimal.js';
-import { DEFAULT_STRATEGY, conclude, estimateBefore, type ExploreOptions, type SearchEnd, type StrategyName } from './explore.js';
+import { DEFAULT_STRATEGY, conclude, during, estimateBefore, type ExploreOptions, type SearchEnd, type StrategyName } from './explore.js';
 import { ReplayDivergence } from './tree.js';
 
 /** Where a worker thread finds the model: a module it imports and the export that is the model or makes it. */
@@ -196,7 +196,10 @@ class Coordinator {
     const stats = this.stats;
     const estimate = this.opts.estimate ? estimateBefore(this.model, this.name, this.opts, this.stepBound) : null;
     const progress = this.opts.onProgress;
-    const timer = progress ? setInterval(() => progress(this.progressStats(started), estimate ?? undefined), 250) : null;
+    const timer = progress ? setInterval(() => {
+      const s = this.progressStats(started);
+      progress(s, estimate ? during(estimate, this.top, s) : undefined);
+    }, 250) : null;
     let violation: Violation | null = null;
     let cut: IncompleteReason | undefined;
     try {
@@ -215,7 +218,11 @@ class Coordinator {
           if (r.cut) { cut = r.cut; break; }
           if (r.handover) {
             this.top.path.adopt(r.handover);
-          } else more = this.top.next();
+          } else {
+            // next() counts one
+            this.top.path.finished(r.stats.executions - 1);
+            more = this.top.next();
+          }
         } else {
           stats.executions++;
           stats[COUNTER[end as Ending]]++;

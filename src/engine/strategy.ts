@@ -77,8 +77,8 @@ export interface Splittable extends Strategy {
   next(): boolean;
   /** coordinator: a copy of its part of the tree, to look ahead on */
   fork(): Splittable;
-  /** worker: handOver() gives what is left of its subtree (after a finish() that found more); coordinator: adopt() goes on from it */
-  readonly path: Pick<Path<PathNode>, 'handOver' | 'adopt'>;
+  /** worker: handOver() gives what is left of its subtree (after a finish() that found more); coordinator: adopt() goes on from it, finished() counts a subtree done */
+  readonly path: Pick<Path<PathNode>, 'handOver' | 'adopt' | 'finished'>;
 }
 
 /** Sets path up for role; says whether it is the coordinator, and the subtree (null unless a worker). */

@@ -19,8 +19,11 @@ export interface PathNode {
   sigObject: string;
 }
 
-/** The rest of a subtree a worker gives back: its nodes, and the one whose branch changed last. */
-export interface Handover { nodes: unknown[]; divergence: number }
+/**
+ * The rest of a subtree a worker gives back: its nodes, the one whose branch changed last, and
+ * for sized(): the executions the worker finished, and when each node was pushed and its branch began.
+ */
+export interface Handover { nodes: unknown[]; divergence: number; leaves: number; born: number[]; from: number[] }
 
 export class Path<N extends PathNode> {
   readonly nodes: N[] = [];
@@ -28,7 +31,7 @@ export class Path<N extends PathNode> {
   divergence = 0;
   /** nodes below this index are fixed (a worker's prefix, parallel.ts): backtracking stops here */
   floor = 0;
-  /** executions finished (backtracks) */
+  /** executions finished: a backtrack each, and the subtrees finished elsewhere (finished()) */
   private leaves = 0;
   /** per node: leaves when it was pushed, and when its current branch began */
   private readonly born: number[] = [];
@@ -83,13 +86,28 @@ export class Path<N extends PathNode> {
 
   /** A worker's nodes below its prefix, to go on from in the coordinator (parallel.ts). */
   handOver(): Handover {
-    return { nodes: this.nodes.slice(this.floor), divergence: this.divergence };
+    const end = this.nodes.length;
+    return {
+      nodes: this.nodes.slice(this.floor), divergence: this.divergence, leaves: this.leaves,
+      born: this.born.slice(this.floor, end), from: this.from.slice(this.floor, end),
+    };
   }
 
   /** Takes over a worker's nodes after its own (the coordinator's). */
   adopt(h: Handover): void {
-    for (const n of h.nodes) this.nodes.push(n as N);
+    const base = this.leaves;
+    h.nodes.forEach((n, k) => {
+      this.born[this.nodes.length] = base + h.born[k];
+      this.from[this.nodes.length] = base + h.from[k];
+      this.nodes.push(n as N);
+    });
+    this.leaves += h.leaves;
     this.divergence = h.divergence;
+  }
+
+  /** Counts the executions of a subtree a worker explored as finished here (the coordinator's). */
+  finished(executions: number): void {
+    this.leaves += executions;
   }
 
   /**

@@ -3,13 +3,14 @@
 // one the progress callback gets.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cell, defineModel, explore, type Gen, type Stats } from '../../src/engine/index.js';
+import { Cell, defineModel, explore, type Estimate, type Gen, type Stats } from '../../src/engine/index.js';
 import { Execution } from '../../src/engine/execution.js';
 import { newStats, run } from '../../src/engine/driver.js';
 import { makeStrategy, during, type StrategyName } from '../../src/engine/explore.js';
 import type { Strategy } from '../../src/engine/strategy.js';
 import { lastzero, readersWriters } from '../../src/scenarios/classic.js';
 import { growthModel } from '../../src/scenarios/index.js';
+import { exploreInWorkers } from '../../src/engine/parallel.js';
 import type { Model } from '../../src/engine/model.js';
 
 function* once(c: Cell<number>): Gen {
@@ -62,14 +63,17 @@ describe('the size of the tree estimated from the search so far', () => {
     });
   }
 
-  it('reaches the progress callback of a search with an estimate', () => {
-    const seen: [number, number][] = [];
-    const model = growthModel('fault', 'mappings', 12);
-    const r = explore(model, {
-      estimate: { probes: 50 }, onProgress: (s, e) => seen.push([s.executions, e!.executions]),
-    });
-    // progress comes every 250 ms; this search takes about a second
-    assert.ok(seen.length > 0, 'no progress reported');
-    for (const [done, size] of seen) assert.ok(size >= done && size !== r.estimate!.executions, `${size} after ${done}`);
+  it('reaches the progress callback of a search with an estimate, in one thread and in workers', async () => {
+    for (const workers of [0, 2]) {
+      const seen: [number, number][] = [];
+      const opts = { estimate: { probes: 50 }, onProgress: (s: Stats, e?: Estimate) => seen.push([s.executions, e!.executions]) };
+      // every subtree handed back: the estimate goes on through the nodes the coordinator adopts
+      const r = workers === 0 ? explore(growthModel('fault', 'mappings', 12), opts)
+        : await exploreInWorkers({ module: new URL('../../src/scenarios/index.js', import.meta.url).href, export: 'growthModel', args: ['fault', 'mappings', 12] },
+          { ...opts, workers, handBackAfterMs: 0 });
+      // progress comes every 250 ms; this search takes about a second
+      assert.ok(seen.length > 0, `no progress reported (${workers} workers)`);
+      for (const [done, size] of seen) assert.ok(size >= done && size !== r.estimate!.executions, `${size} after ${done} (${workers} workers)`);
+    }
   });
 });
