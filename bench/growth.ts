@@ -24,6 +24,8 @@ interface CaseResult {
   property?: string;
   /** executions estimated before the search */
   estimate?: number;
+  /** the estimate during the search, from the progress report nearest to half its executions (none in a search under 250 ms) */
+  halfway?: number;
   stats: { executions: number; transitions: number; wallMs: number };
   maxRssMb: number;
 }
@@ -119,7 +121,7 @@ function main(quick: boolean): void {
     const label = plan.label ?? String;
     const out = rows.map((row, k) => {
       const r = row.result;
-      if (!r) return [row.design, label(row.size), `killed after ${(limitMs + GRACE_MS) / 1000} s`, '', '', '', '', '', '', ''];
+      if (!r) return [row.design, label(row.size), `killed after ${(limitMs + GRACE_MS) / 1000} s`, '', '', '', '', '', '', '', ''];
       // the ratios to the previous size of the same design, both within the limit
       const prev = rows[k - 1]?.design === row.design && !row.over ? rows[k - 1].result?.stats : undefined;
       const ratio = (a: number, b: number) => (prev ? (Math.max(a, 1) / Math.max(b, 1)).toFixed(1) : '');
@@ -127,11 +129,11 @@ function main(quick: boolean): void {
         : r.vacuous ? 'holds (vacuous)' : r.verdict;
       return [row.design, label(row.size), verdict, fmt(r.stats.executions), fmt(r.stats.transitions), fmt(r.stats.wallMs),
         ratio(r.stats.executions, prev?.executions ?? 0), ratio(r.stats.wallMs, prev?.wallMs ?? 0), String(r.maxRssMb),
-        // the estimate against the count, where the search ran to its end
-        r.estimate !== undefined && r.verdict === 'holds' ? (r.estimate / r.stats.executions).toFixed(2) : ''];
+        // the estimates against the count, where the search ran to its end
+        ...[r.estimate, r.halfway].map((e) => (e !== undefined && r.verdict === 'holds' ? (e / r.stats.executions).toFixed(2) : ''))];
     });
     console.log(`${plan.axis}: ${plan.what}\n`);
-    console.log(table(['design', plan.axis, 'verdict', 'executions', 'transitions', 'wall ms', 'exec ×prev', 'ms ×prev', 'peak MB', 'estimate ×'], out, 3));
+    console.log(table(['design', plan.axis, 'verdict', 'executions', 'transitions', 'wall ms', 'exec ×prev', 'ms ×prev', 'peak MB', 'estimate ×', 'halfway ×'], out, 3));
     console.log('');
   }
   console.log(`The largest size each design completes within ${secs} s (sizes tried: threads +1, mappings ×1.5, pages ×2)\n`);
@@ -149,9 +151,14 @@ function main(quick: boolean): void {
 // One exploration: node dist/bench/growth.js --case <axis> <size> <design> <limit ms>
 if (process.argv[2] === '--case') {
   const [axis, size, design, limit] = process.argv.slice(3);
-  const r = explore(growthModel(design, axis as growth_axis, Number(size)), { timeoutMs: Number(limit), estimate: ESTIMATE });
+  const progress: [number, number][] = [];
+  const r = explore(growthModel(design, axis as growth_axis, Number(size)), {
+    timeoutMs: Number(limit), estimate: ESTIMATE, onProgress: (st, e) => progress.push([st.executions, e!.executions]),
+  });
+  const half = r.stats.executions / 2;
+  const halfway = progress.reduce<[number, number] | undefined>((best, p) => (!best || Math.abs(p[0] - half) < Math.abs(best[0] - half) ? p : best), undefined);
   const out: CaseResult = {
-    verdict: r.verdict, incomplete: r.incomplete, vacuous: r.vacuous, property: r.violation?.property, estimate: r.estimate?.executions,
+    verdict: r.verdict, incomplete: r.incomplete, vacuous: r.vacuous, property: r.violation?.property, estimate: r.estimate?.executions, halfway: halfway?.[1],
     stats: r.stats, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   process.stdout.write(JSON.stringify(out) + '\n');
