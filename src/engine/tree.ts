@@ -114,7 +114,8 @@ export class Path<N extends PathNode> {
    * The leaves (executions) of the whole tree, estimated from the subtrees done: at each node,
    * the branches still to explore (of the known(n) known so far) are taken to be as large as
    * the mean of its branches explored so far, the current one by this same estimate. Races
-   * found later add branches, so the estimate is low early on, and exact at the end.
+   * found later add branches, so it errs low early on; where a node's first branches were its
+   * largest, it errs high late.
    */
   sized(known: (n: N) => number): number {
     let below = -1;
