@@ -115,9 +115,9 @@ export function conclude<S>(model: Model<S>, name: StrategyName, strategy: Strat
 /**
  * The estimate during a search: the executions run, and for the rest the estimate made before
  * it times the share of the tree still to explore as the search's own progress measures it
- * (Strategy.treeSize), or that progress's own estimate when larger. Both err low (probes on
- * deep combs of races, the progress before races add branches), and this tends to the count
- * at the end.
+ * (Strategy.treeSize), or that progress's own estimate when larger. Both tend to err low (the
+ * probes on side subtrees they took for nearly empty, the progress before races add branches),
+ * and this tends to the count at the end.
  */
 export function during(before: Estimate, strategy: Strategy, s: Stats): Estimate {
   const size = strategy.treeSize?.();

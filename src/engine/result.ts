@@ -97,7 +97,8 @@ export interface CheckResult {
  */
 export interface Estimate {
   /**
-   * the mean of the probes: the expected number of executions of a search run to its end (one
+   * the mean of the probes (of their later half for 'traces', the first half having taught
+   * the sizes): the expected number of executions of a search run to its end (one
    * stopped by a violation or a budget runs fewer); at most a double's largest value
    */
   executions: number;
@@ -106,8 +107,8 @@ export interface Estimate {
   /** the probes taken */
   probes: number;
   /**
-   * the standard error of the mean over the mean: the standard deviation of the probes /
-   * sqrt(probes) / executions; 0 when every probe gave the same value, null when every probe
+   * the standard error of the mean over the mean: the standard deviation of the probes used
+   * for executions / sqrt(their number) / executions; 0 when every probe gave the same value, null when every probe
    * gave 0 or the values overflowed. Probe values are heavy-tailed, so a small error can still
    * hide an underestimate.
    */
