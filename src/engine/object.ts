@@ -16,6 +16,11 @@ export abstract class SharedObject {
   /** @internal */ clockS = -1;
   /** @internal locks: the join of all acquisitions, which a failed trylock is ordered after (not the releases) */
   clockA = -1;
+  /** @internal race detection's scratch (races.ts): how the events of index markJ and markI first touched the object */
+  markJ = -1;
+  /** @internal */ groupJ: Group = Group.Exclusive;
+  /** @internal */ markI = -1;
+  /** @internal */ groupI: Group = Group.Exclusive;
 
   constructor(name: string) {
     this.name = name;

@@ -18,12 +18,41 @@ function groupOn(ev: Event, o: SharedObject): Group | -1 {
   return -1;
 }
 
-/** How ev touched each of its objects: the first access, as groupOn answers. */
-function groupsOf(ev: Event, into: Map<SharedObject, Group>): Map<SharedObject, Group> {
-  into.clear();
-  into.set(ev.o, ev.g);
-  if (ev.more) for (const a of ev.more) if (!into.has(a.o)) into.set(a.o, a.g);
-  return into;
+/**
+ * Marks on each object ev touched how it first touched it (as groupOn answers), under stamp:
+ * the event's index, unique within an execution, whose objects are its own.
+ */
+function markJ(ev: Event, stamp: number): void {
+  ev.o.markJ = stamp;
+  ev.o.groupJ = ev.g;
+  if (ev.more) for (const a of ev.more) if (a.o.markJ !== stamp) {
+    a.o.markJ = stamp;
+    a.o.groupJ = a.g;
+  }
+}
+
+/** The same in a second pair of marks, for the earlier event. */
+function markI(ev: Event, stamp: number): void {
+  ev.o.markI = stamp;
+  ev.o.groupI = ev.g;
+  if (ev.more) for (const a of ev.more) if (a.o.markI !== stamp) {
+    a.o.markI = stamp;
+    a.o.groupI = a.g;
+  }
+}
+
+/** Sorts a[0, n) in place, a short run without a sort call's work array. */
+function sortAscending(a: Int32Array, n: number): void {
+  if (n > 16) {
+    a.subarray(0, n).sort();
+    return;
+  }
+  for (let k = 1; k < n; k++) {
+    const v = a[k];
+    let m = k - 1;
+    for (; m >= 0 && a[m] > v; m--) a[m + 1] = a[m];
+    a[m + 1] = v;
+  }
 }
 
 export const conflicts = (a: Group, b: Group): boolean => a !== b || a === Group.Exclusive;
@@ -53,9 +82,8 @@ function below(list: number[], j: number): number {
   return lo - 1;
 }
 
-/** Restores the max-heap of list indices below h, keyed by each list's next event lists[l][at[l]]. */
-function siftDown(heap: number[], h: number, lists: number[][], at: number[]): void {
-  const n = heap.length;
+/** Restores the max-heap heap[0, n) of list indices below h, keyed by each list's next event lists[l][at[l]]. */
+function siftDown(heap: Int32Array, n: number, h: number, lists: number[][], at: Int32Array): void {
   if (h >= n) return;
   const l = heap[h], key = lists[l][at[l]];
   for (;;) {
@@ -84,9 +112,13 @@ export function forEachRace(x: Execution, from: number, onRace: (i: number, j: n
 }
 
 class Scan {
-  // scratch for objects(): how ej and an earlier event touched each of their objects
-  private readonly gj = new Map<SharedObject, Group>();
-  private readonly gi = new Map<SharedObject, Group>();
+  // scratch for objects(), reused with counts of their own: it runs on every step of several
+  // objects, and an array's length set to 0 gives up its backing store
+  private readonly objs: SharedObject[] = [];
+  private readonly lists: number[][] = [];
+  private at = new Int32Array(16);
+  private heap = new Int32Array(16);
+  private from = new Int32Array(16);
 
   constructor(readonly events: Event[], readonly b: Int32Array, readonly C: Int32Array,
     readonly onRace: (i: number, j: number) => void) {}
@@ -107,34 +139,46 @@ class Scan {
    * earlier event is checked only on the objects whose lists hold it, in ej's order.
    */
   objects(ej: Event, j: number): void {
-    const objs = [ej.o, ...ej.more!.map((a) => a.o)];
-    const lists = objs.map((o) => o.events!);
-    const at = lists.map((list) => below(list, j));
-    const gj = groupsOf(ej, this.gj);
-    const heap: number[] = [];
-    for (let l = 0; l < lists.length; l++) if (at[l] >= 0) heap.push(l);
-    for (let h = (heap.length >> 1) - 1; h >= 0; h--) siftDown(heap, h, lists, at);
-    const from: number[] = [];
-    while (heap.length > 0) {
+    const { objs, lists } = this, more = ej.more!, m = 1 + more.length;
+    if (this.at.length < m) {
+      this.at = new Int32Array(2 * m);
+      this.heap = new Int32Array(2 * m);
+    }
+    const { at, heap } = this;
+    for (let l = 0; l < m; l++) {
+      const o = l === 0 ? ej.o : more[l - 1].o;
+      objs[l] = o;
+      lists[l] = o.events!;
+      at[l] = below(o.events!, j);
+    }
+    markJ(ej, j);
+    let n = 0;
+    for (let l = 0; l < m; l++) if (at[l] >= 0) heap[n++] = l;
+    for (let h = (n >> 1) - 1; h >= 0; h--) siftDown(heap, n, h, lists, at);
+    while (n > 0) {
       // take every copy of the newest event i: on several objects, or twice on one
       const i = lists[heap[0]][at[heap[0]]];
-      from.length = 0;
-      while (heap.length > 0 && lists[heap[0]][at[heap[0]]] === i) {
+      let f = 0;
+      while (n > 0 && lists[heap[0]][at[heap[0]]] === i) {
         const l = heap[0];
-        from.push(l);
-        if (--at[l] < 0) {
-          const last = heap.pop()!;
-          if (heap.length > 0) heap[0] = last;
+        if (f === this.from.length) {
+          const grown = new Int32Array(2 * f);
+          grown.set(this.from);
+          this.from = grown;
         }
-        siftDown(heap, 0, lists, at);
+        this.from[f++] = l;
+        if (--at[l] < 0) heap[0] = heap[--n];
+        siftDown(heap, n, 0, lists, at);
       }
-      const ei = this.events[i];
-      const gi = from.length > 1 ? groupsOf(ei, this.gi) : null;
-      from.sort((x, y) => x - y);
-      for (let k = 0; k < from.length; k++) {
+      const ei = this.events[i], from = this.from;
+      if (f > 1) {
+        markI(ei, i);
+        sortAscending(from, f);
+      }
+      for (let k = 0; k < f; k++) {
         if (k > 0 && from[k] === from[k - 1]) continue;
         const o = objs[from[k]];
-        if (this.visit(ei, ej, i, j, o, gi ? gi.get(o)! : groupOn(ei, o), gj.get(o)!)) break;
+        if (this.visit(ei, ej, i, j, o, f > 1 ? o.groupI : groupOn(ei, o), o.groupJ)) break;
       }
     }
   }
