@@ -4,6 +4,7 @@ import { SharedObject } from './object.js';
 import { Group, OpKind, type Footprint, type Op } from './op.js';
 import { runtime } from './runtime.js';
 import type { Gen } from './cell.js';
+import type { Frame, ThreadState } from './execution.js';
 
 export class Shared<T> extends SharedObject {
   value: T;
@@ -40,24 +41,84 @@ export function groupOf(op: Op, o: SharedObject): Group {
   return o.pendingGroup(op);
 }
 
+/** A frame with its callees: one object per call path, shared by every execution (events keep frames). */
+interface CallFrame extends Frame {
+  readonly callees: Map<string, CallFrame>;
+}
+
+const outermost = new Map<string, CallFrame>();
+
+function callFrame(name: string, caller: Frame | null): Frame {
+  const callees = caller === null ? outermost : (caller as CallFrame).callees;
+  let f = callees.get(name);
+  if (f === undefined) callees.set(name, (f = { name, parent: caller, callees: new Map() }));
+  return f;
+}
+
+/**
+ * A call of a kfunc: runs body with name's frame pushed on the running thread from its first
+ * step to its return. An iterator rather than a generator around body: kfuncs are called on
+ * almost every step, and a generator object is several times this one's size.
+ */
+class Framed<R> implements Gen<R> {
+  private thread: ThreadState | null = null;
+  private saved: Frame | null = null;
+
+  constructor(private readonly name: string, private readonly body: Gen<R>) {}
+
+  next(v?: unknown): IteratorResult<Op, R> {
+    if (this.thread === null) {
+      const t = runtime.current?.running;
+      // a kfunc called outside a thread (in setup) has no stack to show
+      if (!t) return this.body.next(v);
+      this.thread = t;
+      this.saved = t.frame;
+      t.frame = callFrame(this.name, t.frame);
+    }
+    let r: IteratorResult<Op, R>;
+    try {
+      r = this.body.next(v);
+    } catch (e) {
+      this.thread.frame = this.saved;
+      throw e;
+    }
+    if (r.done) this.thread.frame = this.saved;
+    return r;
+  }
+
+  throw(e?: unknown): IteratorResult<Op, R> {
+    return this.leave(this.body.throw, e);
+  }
+
+  return(v: R): IteratorResult<Op, R> {
+    return this.leave(this.body.return, v);
+  }
+
+  /** Pops the frame when body returns or throws. */
+  private leave(step: (v: any) => IteratorResult<Op, R>, v: unknown): IteratorResult<Op, R> {
+    let r: IteratorResult<Op, R>;
+    try {
+      r = step.call(this.body, v);
+    } catch (e) {
+      if (this.thread) this.thread.frame = this.saved;
+      throw e;
+    }
+    if (r.done && this.thread) this.thread.frame = this.saved;
+    return r;
+  }
+
+  [Symbol.iterator](): Gen<R> {
+    return this;
+  }
+}
+
 /**
  * Wraps a generator function so that its steps show under `name` in traces. In an execution
  * that records nothing (a lean sequential run) the body is called as it is: nobody reads the
- * frames, and every layer of generator delegation is paid again on each step below it.
+ * frames.
  */
 export function kfunc<A extends unknown[], R>(name: string, body: (...args: A) => Gen<R>): (...args: A) => Gen<R> {
-  const framed = function* (args: A): Gen<R> {
-    const t = runtime.current?.running;
-    if (!t) return yield* body(...args);
-    const saved = t.frame;
-    t.frame = { name, parent: saved };
-    try {
-      return yield* body(...args);
-    } finally {
-      t.frame = saved;
-    }
-  };
-  const wrapped = (...args: A): Gen<R> => (runtime.current?.recording === false ? body(...args) : framed(args));
+  const wrapped = (...args: A): Gen<R> => (runtime.current?.recording === false ? body(...args) : new Framed(name, body(...args)));
   Object.defineProperty(wrapped, 'name', { value: name });
   return wrapped;
 }
