@@ -120,8 +120,8 @@ export function level_addr_end(mm: mm_struct, level: pt_level, addr: number, end
 }
 
 /** Reads one entry (a lockless READ_ONCE of *pmd and the like). */
-export function* read_entry(e: Shared<pt_entry>, what: string): Gen<pt_entry> {
-  return yield* atomic({ reads: [e] }, what, () => e.value);
+export function read_entry(e: Shared<pt_entry>, what: string): Gen<pt_entry> {
+  return atomic({ reads: [e] }, what, () => e.value);
 }
 
 /** Allocates the table below entry e under lock, unless another thread did (the __*_alloc pattern). */
