@@ -8,8 +8,9 @@ import {
   CASE_ARCHES, EMPTY_LAYOUT, POLICIES, POLICY_NAMES, analyze, build_world, builtin_cases, count_analytic, count_simulated,
   default_layout, huge_leaf_fits, text_table, type align_setup,
 } from '../src/align/index.js';
+import { quickFlag } from './options.js';
 
-const quick = process.argv.includes('--quick');
+const quick = quickFlag('align.js');
 const KiB = 1024, GiB = 1024 ** 3, TiB = 1024 * GiB, PiB = 1024 * TiB;
 const x86 = ARCHES.x86_64;
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

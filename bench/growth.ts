@@ -13,6 +13,7 @@ import { explore } from '../src/engine/index.js';
 import { growthModel } from '../src/scenarios/index.js';
 import { growth_scenario, type growth_axis } from '../src/scenarios/vfio.js';
 import { fmt, table } from './table.js';
+import { quickFlag } from './options.js';
 
 /** The estimate made before each search: more probes than the command line's default, the searches being long. */
 const ESTIMATE = { probes: 2000, timeoutMs: 5000 };
@@ -162,4 +163,4 @@ if (process.argv[2] === '--case') {
     stats: r.stats, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   process.stdout.write(JSON.stringify(out) + '\n');
-} else main(process.argv.includes('--quick'));
+} else main(quickFlag('growth.js'));

@@ -11,9 +11,9 @@ import { exploreInWorkers } from '../src/engine/parallel.js';
 import { growthModel } from '../src/scenarios/index.js';
 import type { growth_axis } from '../src/scenarios/vfio.js';
 import { fmt, table } from './table.js';
+import { quickFlag } from './options.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const quick = process.argv.includes('--quick');
 
 interface Run { verdict: string; executions: number; transitions: number; seconds: number }
 
@@ -30,6 +30,7 @@ if (at >= 0) {
   process.stdout.write(JSON.stringify(run) + '\n');
   process.exit(0);
 }
+const quick = quickFlag('parallel.js');
 
 const child = (c: string[]): string[] => [join(here, 'parallel.js'), '--case', ...c];
 const one = (c: string[]): Run => JSON.parse(execFileSync(process.execPath, child(c), { encoding: 'utf8' }));

@@ -14,6 +14,7 @@ import { DEFAULT_STRATEGY, explore, type Model } from '../src/engine/index.js';
 import { classicModels } from '../src/scenarios/classic.js';
 import { findTarget } from '../src/scenarios/index.js';
 import { fmt, table } from './table.js';
+import { quickFlag } from './options.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -184,4 +185,4 @@ function main(quick: boolean): void {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--mmcheck') mmcheckChild(argv[1]);
-else main(argv.includes('--quick'));
+else main(quickFlag('peers.js'));

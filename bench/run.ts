@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STRATEGIES } from '../src/engine/index.js';
 import { fmt, table } from './table.js';
+import { quickFlag } from './options.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const quick = process.argv.includes('--quick');
+const quick = quickFlag('run.js');
 
 interface CaseResult {
   verdict: string;

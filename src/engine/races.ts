@@ -18,26 +18,21 @@ function groupOn(ev: Event, o: SharedObject): Group | -1 {
   return -1;
 }
 
-/**
- * Marks on each object ev touched how it first touched it (as groupOn answers), under stamp:
- * the event's index, unique within an execution, whose objects are its own.
- */
-function markJ(ev: Event, stamp: number): void {
-  ev.o.markJ = stamp;
-  ev.o.groupJ = ev.g;
-  if (ev.more) for (const a of ev.more) if (a.o.markJ !== stamp) {
-    a.o.markJ = stamp;
-    a.o.groupJ = a.g;
-  }
-}
+/** The two pairs of mark fields on objects: for the later event and for the earlier one. */
+const FOR_J = ['markJ', 'groupJ'] as const, FOR_I = ['markI', 'groupI'] as const;
 
-/** The same in a second pair of marks, for the earlier event. */
-function markI(ev: Event, stamp: number): void {
-  ev.o.markI = stamp;
-  ev.o.groupI = ev.g;
-  if (ev.more) for (const a of ev.more) if (a.o.markI !== stamp) {
-    a.o.markI = stamp;
-    a.o.groupI = a.g;
+/**
+ * Marks on each object ev touched how it first touched it (as groupOn answers), in the fields
+ * named by pair, under stamp: the event's index, unique within an execution, whose objects are
+ * its own.
+ */
+function mark(ev: Event, stamp: number, pair: typeof FOR_J | typeof FOR_I): void {
+  const m = pair[0], g = pair[1];
+  ev.o[m] = stamp;
+  ev.o[g] = ev.g;
+  if (ev.more) for (const a of ev.more) if (a.o[m] !== stamp) {
+    a.o[m] = stamp;
+    a.o[g] = a.g;
   }
 }
 
@@ -151,7 +146,7 @@ class Scan {
       lists[l] = o.events!;
       at[l] = below(o.events!, j);
     }
-    markJ(ej, j);
+    mark(ej, j, FOR_J);
     let n = 0;
     for (let l = 0; l < m; l++) if (at[l] >= 0) heap[n++] = l;
     for (let h = (n >> 1) - 1; h >= 0; h--) siftDown(heap, n, h, lists, at);
@@ -172,7 +167,7 @@ class Scan {
       }
       const ei = this.events[i], from = this.from;
       if (f > 1) {
-        markI(ei, i);
+        mark(ei, i, FOR_I);
         sortAscending(from, f);
       }
       for (let k = 0; k < f; k++) {
