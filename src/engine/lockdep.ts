@@ -16,16 +16,24 @@ export interface EdgeRecord {
   trace: LockEdge['trace'] | null;
 }
 
+const edgeKey = (from: string, to: string): string => `${from}\u0000${to}`;
+
 export class LockGraph {
   private readonly edges = new Map<string, EdgeRecord>();
   private readonly out = new Map<string, string[]>();
   private unsettled: EdgeRecord[] = [];
 
+  /**
+   * known: edges (keys()) that another graph holds already with an earlier trace: taken
+   * again they get none, as building a trace of a long execution costs more than the step.
+   */
+  constructor(private readonly known: ReadonlySet<string> = new Set()) {}
+
   add(t: ThreadState, to: string, toMode: 'read' | 'write'): void {
     for (const h of t.held) {
       if (h.event < 0) continue;
-      const key = `${h.cls}\u0000${to}`;
-      if (this.edges.has(key)) continue;
+      const key = edgeKey(h.cls, to);
+      if (this.edges.has(key) || this.known.has(key)) continue;
       const rec: EdgeRecord = { from: h.cls, to, fromMode: h.mode, toMode, thread: t.name, trace: null };
       this.edges.set(key, rec);
       const list = this.out.get(h.cls);
@@ -45,6 +53,11 @@ export class LockGraph {
 
   get size(): number { return this.edges.size; }
 
+  /** The edges, as the keys the constructor takes. */
+  keys(): string[] {
+    return [...this.edges.keys()];
+  }
+
   /** The settled edges in the order they were first taken (parallel.ts moves them between threads). */
   records(): EdgeRecord[] {
     return [...this.edges.values()].filter((r) => r.trace !== null);
@@ -53,7 +66,7 @@ export class LockGraph {
   /** Adds the edges of another graph that this one does not have, keeping their first traces. */
   merge(records: readonly EdgeRecord[]): void {
     for (const r of records) {
-      const key = `${r.from}\u0000${r.to}`;
+      const key = edgeKey(r.from, r.to);
       if (this.edges.has(key)) continue;
       this.edges.set(key, r);
       const list = this.out.get(r.from);
@@ -72,7 +85,7 @@ export class LockGraph {
     if (!best) return null;
     const cycle: LockEdge[] = [];
     for (let i = 0; i + 1 < best.length; i++) {
-      const r = this.edges.get(`${best[i]}\u0000${best[i + 1]}`)!;
+      const r = this.edges.get(edgeKey(best[i], best[i + 1]))!;
       cycle.push({ from: r.from, to: r.to, fromMode: r.fromMode, toMode: r.toMode, thread: r.thread, trace: r.trace! });
     }
     const chain = best.join(' -> ');

@@ -311,7 +311,8 @@ class Coordinator {
       if (!item) return;
       slot.item = item;
       item.slot = slot;
-      slot.worker.postMessage({ id: item.id, spec: item.spec, limit: item.limit });
+      // the edges merged so far came from subtrees before this one: it need not trace them
+      slot.worker.postMessage({ id: item.id, spec: item.spec, limit: item.limit, knownEdges: this.graph.keys() });
     }
   }
 

@@ -13,10 +13,10 @@ const control = new Int32Array(data.control);
 const model = await loadSource(data.source);
 const post = (m: WorkerMessage): void => port.postMessage(m);
 
-port.on('message', ({ id, spec, limit }: { id: number; spec: SubtreeSpec; limit: number }) => {
+port.on('message', ({ id, spec, limit, knownEdges }: { id: number; spec: SubtreeSpec; limit: number; knownEdges: string[] }) => {
   try {
     const stats = newStats();
-    const graph = new LockGraph();
+    const graph = new LockGraph(new Set(knownEdges));
     const witnesses = new Map<string, number>((model.witnesses ?? []).map((w) => [w, 0]));
     let reports: unknown[] = [];
     let handover: Handover | undefined;
