@@ -7,8 +7,6 @@ import {
 import { Path, type PathNode } from './tree.js';
 import { popcount } from './prng.js';
 
-type NaiveNode = PathNode;
-
 export class Naive implements Splittable {
   readonly clocks = false;
   readonly everyStep = true;
@@ -16,7 +14,7 @@ export class Naive implements Splittable {
   private readonly coordinator: boolean;
   private readonly subtree: Subtree | null;
 
-  constructor(role?: SplitRole, readonly path = new Path<NaiveNode>()) {
+  constructor(role?: SplitRole, readonly path = new Path<PathNode>()) {
     ({ coordinator: this.coordinator, subtree: this.subtree } = takeRole(role, path));
   }
 
