@@ -5,6 +5,46 @@ import type { Event } from './execution.js';
 
 export type Gen<R = void> = Generator<Op, R, any>;
 
+/**
+ * One visible step, as `function* () { return yield op; }` (keep) or `function* () { yield op; }`
+ * would be, without a generator object: nearly every step of a model is one of these.
+ */
+class OneStep<R> implements Gen<R> {
+  /** 0 before the step, 1 at it, 2 after */
+  private at = 0;
+
+  constructor(private readonly op: Op, private readonly keep: boolean) {}
+
+  next(v?: unknown): IteratorResult<Op, R> {
+    if (this.at === 0) {
+      this.at = 1;
+      return { value: this.op, done: false };
+    }
+    const value = (this.at === 1 && this.keep ? v : undefined) as R;
+    this.at = 2;
+    return { value, done: true };
+  }
+
+  throw(e?: unknown): IteratorResult<Op, R> {
+    this.at = 2;
+    throw e;
+  }
+
+  return(v: R): IteratorResult<Op, R> {
+    this.at = 2;
+    return { value: v, done: true };
+  }
+
+  [Symbol.iterator](): Gen<R> {
+    return this;
+  }
+}
+
+/** Yields op; returns what the engine sends back for it. */
+export const step = <R>(op: Op): Gen<R> => new OneStep<R>(op, true);
+/** Yields op; returns nothing. */
+export const stepOnly = (op: Op): Gen => new OneStep<void>(op, false);
+
 export class Cell<T> extends SharedObject {
   value: T;
 
@@ -13,12 +53,12 @@ export class Cell<T> extends SharedObject {
     this.value = initial;
   }
 
-  *read(): Gen<T> { return yield { k: OpKind.Read, o: this }; }
-  *write(v: T): Gen { yield { k: OpKind.Write, o: this, v }; }
+  read(): Gen<T> { return step({ k: OpKind.Read, o: this }); }
+  write(v: T): Gen { return stepOnly({ k: OpKind.Write, o: this, v }); }
   /** Atomic read-modify-write; returns the old value. */
-  *update(f: (old: T) => T): Gen<T> { return yield { k: OpKind.Update, o: this, v: f }; }
+  update(f: (old: T) => T): Gen<T> { return step({ k: OpKind.Update, o: this, v: f }); }
   /** Blocks until pred holds (a visible read, enabled only then); returns the value seen. */
-  *until(pred: (v: T) => boolean, what?: string): Gen<T> { return yield { k: OpKind.Until, o: this, v: pred, what }; }
+  until(pred: (v: T) => boolean, what?: string): Gen<T> { return step({ k: OpKind.Until, o: this, v: pred, what }); }
 
   override waitState(): unknown { return this.value; }
 

@@ -2,7 +2,7 @@
 import { SharedObject } from './object.js';
 import { Group, OpKind, type Op } from './op.js';
 import type { Event, Execution, ThreadState } from './execution.js';
-import type { Gen } from './cell.js';
+import { step, stepOnly, type Gen } from './cell.js';
 
 export interface LockOptions {
   /** lock class for the lock-order graph; defaults to the name */
@@ -26,9 +26,9 @@ export class Mutex extends SharedObject {
   override lockClass(): string { return this.cls; }
 
   /** subclass: lockdep's nesting annotation for holding two locks of one class */
-  *lock(subclass = 0): Gen { yield { k: OpKind.Lock, o: this, v: subclass }; }
-  *unlock(): Gen { yield { k: OpKind.Unlock, o: this }; }
-  *tryLock(): Gen<boolean> { return yield { k: OpKind.TryLock, o: this }; }
+  lock(subclass = 0): Gen { return stepOnly({ k: OpKind.Lock, o: this, v: subclass }); }
+  unlock(): Gen { return stepOnly({ k: OpKind.Unlock, o: this }); }
+  tryLock(): Gen<boolean> { return step({ k: OpKind.TryLock, o: this }); }
 
   override waitState(): unknown { return this.owner; }
 

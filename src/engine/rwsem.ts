@@ -5,7 +5,7 @@
 import { SharedObject } from './object.js';
 import { Group, OpKind, type Op } from './op.js';
 import type { Event, Execution, ThreadState } from './execution.js';
-import type { Gen } from './cell.js';
+import { step, stepOnly, type Gen } from './cell.js';
 import type { LockOptions } from './mutex.js';
 
 export class RwSem extends SharedObject {
@@ -23,13 +23,13 @@ export class RwSem extends SharedObject {
   override get isLock(): boolean { return true; }
   override lockClass(): string { return this.cls; }
 
-  *readLock(subclass = 0): Gen { yield { k: OpKind.ReadLock, o: this, v: subclass }; }
-  *readUnlock(): Gen { yield { k: OpKind.ReadUnlock, o: this }; }
-  *writeLock(subclass = 0): Gen { yield { k: OpKind.WriteLock, o: this, v: subclass }; }
-  *writeUnlock(): Gen { yield { k: OpKind.WriteUnlock, o: this }; }
-  *tryReadLock(): Gen<boolean> { return yield { k: OpKind.TryReadLock, o: this }; }
-  *tryWriteLock(): Gen<boolean> { return yield { k: OpKind.TryWriteLock, o: this }; }
-  *downgrade(): Gen { yield { k: OpKind.Downgrade, o: this }; }
+  readLock(subclass = 0): Gen { return stepOnly({ k: OpKind.ReadLock, o: this, v: subclass }); }
+  readUnlock(): Gen { return stepOnly({ k: OpKind.ReadUnlock, o: this }); }
+  writeLock(subclass = 0): Gen { return stepOnly({ k: OpKind.WriteLock, o: this, v: subclass }); }
+  writeUnlock(): Gen { return stepOnly({ k: OpKind.WriteUnlock, o: this }); }
+  tryReadLock(): Gen<boolean> { return step({ k: OpKind.TryReadLock, o: this }); }
+  tryWriteLock(): Gen<boolean> { return step({ k: OpKind.TryWriteLock, o: this }); }
+  downgrade(): Gen { return stepOnly({ k: OpKind.Downgrade, o: this }); }
 
   private free(): boolean { return this.writer < 0 && this.nreaders === 0; }
   private holds(tid: number): boolean { return this.writer === tid || (this.readers[tid] ?? 0) > 0; }

@@ -3,7 +3,7 @@
 import { SharedObject } from './object.js';
 import { Group, OpKind, type Footprint, type Op } from './op.js';
 import { runtime } from './runtime.js';
-import type { Gen } from './cell.js';
+import { step, stepOnly, type Gen } from './cell.js';
 import type { Frame, ThreadState } from './execution.js';
 
 export class Shared<T> extends SharedObject {
@@ -23,16 +23,16 @@ function primary(fp: Footprint): SharedObject {
 }
 
 /** One indivisible step over the declared objects; fn runs when the engine schedules it. */
-export function* atomic<R>(fp: Footprint, what: string, fn: () => R): Gen<R> {
-  return yield { k: OpKind.Atomic, o: primary(fp), fp, v: fn, what };
+export function atomic<R>(fp: Footprint, what: string, fn: () => R): Gen<R> {
+  return step({ k: OpKind.Atomic, o: primary(fp), fp, v: fn, what });
 }
 
 /** Result of a property: true when it holds, false or a sentence saying what is wrong. */
 export type Verdict = boolean | string;
 
 /** An assertion: a visible step that reads the named objects, so reduction cannot skip it. */
-export function* check(reads: readonly SharedObject[], property: string, pred: () => Verdict): Gen {
-  yield { k: OpKind.Check, o: primary({ reads }), fp: { reads }, v: pred, what: property };
+export function check(reads: readonly SharedObject[], property: string, pred: () => Verdict): Gen {
+  return stepOnly({ k: OpKind.Check, o: primary({ reads }), fp: { reads }, v: pred, what: property });
 }
 
 export function groupOf(op: Op, o: SharedObject): Group {
