@@ -13,6 +13,7 @@ import { explore } from '../src/engine/index.js';
 import { growthModel } from '../src/scenarios/index.js';
 import { growth_scenario, type growth_axis } from '../src/scenarios/vfio.js';
 import { fmt, table } from './table.js';
+import { HEAP_FLAGS } from '../src/engine/parallel.js';
 import { quickFlag } from './options.js';
 
 /** The estimate made before each search: more probes than the command line's default, the searches being long. */
@@ -51,7 +52,7 @@ const GRACE_MS = 5_000;
  */
 function runCase(axis: growth_axis, size: number, design: string, limitMs: number): Row {
   try {
-    const out = execFileSync(process.execPath, [self, '--case', axis, String(size), design, String(limitMs)],
+    const out = execFileSync(process.execPath, [...HEAP_FLAGS, self, '--case', axis, String(size), design, String(limitMs)],
       { encoding: 'utf8', timeout: limitMs + GRACE_MS, killSignal: 'SIGKILL' });
     const result = JSON.parse(out) as CaseResult;
     return { design, size, result, over: result.verdict === 'incomplete' || result.stats.wallMs > limitMs };

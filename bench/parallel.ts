@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { explore } from '../src/engine/index.js';
-import { exploreInWorkers } from '../src/engine/parallel.js';
+import { HEAP_FLAGS, exploreInWorkers } from '../src/engine/parallel.js';
 import { growthModel } from '../src/scenarios/index.js';
 import type { growth_axis } from '../src/scenarios/vfio.js';
 import { fmt, table } from './table.js';
@@ -33,12 +33,13 @@ if (at >= 0) {
 const quick = quickFlag('parallel.js');
 
 const child = (c: string[]): string[] => [join(here, 'parallel.js'), '--case', ...c];
-const one = (c: string[]): Run => JSON.parse(execFileSync(process.execPath, child(c), { encoding: 'utf8' }));
+// one thread gets the young generation the workers get
+const one = (c: string[]): Run => JSON.parse(execFileSync(process.execPath, [...HEAP_FLAGS, ...child(c)], { encoding: 'utf8' }));
 /** Wall seconds of two processes run at once. */
 function together(c: string[]): Promise<number> {
   const t0 = performance.now();
   return Promise.all([0, 1].map(() => new Promise<void>((done, fail) => {
-    spawn(process.execPath, child(c), { stdio: 'ignore' }).on('exit', (code) => (code === 0 ? done() : fail(new Error(`exit ${code}`))));
+    spawn(process.execPath, [...HEAP_FLAGS, ...child(c)], { stdio: 'ignore' }).on('exit', (code) => (code === 0 ? done() : fail(new Error(`exit ${code}`))));
   }))).then(() => (performance.now() - t0) / 1000);
 }
 

@@ -14,6 +14,7 @@ import { DEFAULT_STRATEGY, explore, type Model } from '../src/engine/index.js';
 import { classicModels } from '../src/scenarios/classic.js';
 import { findTarget } from '../src/scenarios/index.js';
 import { fmt, table } from './table.js';
+import { HEAP_FLAGS } from '../src/engine/parallel.js';
 import { quickFlag } from './options.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -84,7 +85,7 @@ function mmcheckChild(id: string): void {
 }
 
 function runMmcheck(c: PeerCase): MmcheckFigures | { missing: string } {
-  const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--mmcheck', c.id], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = spawnSync(process.execPath, [...HEAP_FLAGS, fileURLToPath(import.meta.url), '--mmcheck', c.id], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (out.status !== 0) throw new Error(`mmcheck on ${c.id} failed:\n${out.stderr}`);
   return JSON.parse(out.stdout);
 }

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STRATEGIES } from '../src/engine/index.js';
 import { fmt, table } from './table.js';
+import { HEAP_FLAGS } from '../src/engine/parallel.js';
 import { quickFlag } from './options.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +22,7 @@ interface CaseResult {
 function runCase(model: string, size: number, strategy: string, max?: number): CaseResult {
   const args = [join(here, 'case.js'), model, String(size), strategy];
   if (max) args.push(String(max));
-  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  return JSON.parse(execFileSync(process.execPath, [...HEAP_FLAGS, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 }
 
 
@@ -79,5 +80,5 @@ console.log(`\nfigures written to ${file}`);
 // The other groups run as their own scripts, each printing its tables.
 for (const script of ['align.js', 'peers.js', 'growth.js', 'parallel.js']) {
   console.log('');
-  execFileSync(process.execPath, [join(here, script), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  execFileSync(process.execPath, [...HEAP_FLAGS, join(here, script), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
 }
