@@ -75,15 +75,7 @@ class Framed<R> implements Gen<R> {
       this.saved = t.frame;
       t.frame = callFrame(this.name, t.frame);
     }
-    let r: IteratorResult<Op, R>;
-    try {
-      r = this.body.next(v);
-    } catch (e) {
-      this.thread.frame = this.saved;
-      throw e;
-    }
-    if (r.done) this.thread.frame = this.saved;
-    return r;
+    return this.leave(this.body.next, v);
   }
 
   throw(e?: unknown): IteratorResult<Op, R> {
@@ -94,7 +86,7 @@ class Framed<R> implements Gen<R> {
     return this.leave(this.body.return, v);
   }
 
-  /** Pops the frame when body returns or throws. */
+  /** Runs one of body's methods, and pops the frame when body returns or throws. */
   private leave(step: (v: any) => IteratorResult<Op, R>, v: unknown): IteratorResult<Op, R> {
     let r: IteratorResult<Op, R>;
     try {
