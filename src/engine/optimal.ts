@@ -49,6 +49,8 @@ interface OptimalNode extends PathNode {
   wut: WakeupNode | null;
   /** the wakeup tree after the current branch's step: the next node's */
   sub: WakeupNode | null;
+  /** the branch of the wakeup tree taken here, null for a free choice or a prefix step (graft()) */
+  at: WakeupNode | null;
 }
 
 /**
@@ -56,6 +58,13 @@ interface OptimalNode extends PathNode {
  * in `blocking` is asleep or done there.
  */
 interface OptimalReport { i: number; blocking: number; seq: PortableSequence }
+
+/**
+ * Branches a subtree's wakeup tree gained after it was handed to a worker (graftsBetween): chain
+ * goes after the last of the `count` branches of the sibling list that `path` leads to (the
+ * index of a branch in each list on the way down, from the subtree's root).
+ */
+interface Graft { path: number[]; count: number; chain: WakeupNode }
 
 export class OptimalDpor implements Splittable {
   readonly clocks = true;
@@ -88,7 +97,7 @@ export class OptimalDpor implements Splittable {
     if (enabled === 0) return NO_THREAD;
     const node: OptimalNode = {
       tid: -1, enabled, sleep, done: 0, wut: root ? this.subtree!.wut as WakeupNode | null : parent ? parent.sub : null, sub: null,
-      sigKind: 0, sigObject: '',
+      at: null, sigKind: 0, sigObject: '',
     };
     const p = prefixStep(this.subtree, x, enabled);
     if (p >= 0) node.tid = p;
@@ -109,6 +118,7 @@ export class OptimalDpor implements Splittable {
     const asleep = node.sleep | node.done;
     for (let c = node.wut; c !== null; c = node.wut) {
       node.wut = c.next;
+      node.at = c;
       if ((asleep >> c.tid) & 1) continue;
       if ((node.enabled >> c.tid) & 1) {
         node.tid = c.tid;
@@ -123,6 +133,7 @@ export class OptimalDpor implements Splittable {
         return true;
       }
     }
+    node.at = null;
     return false;
   }
 
@@ -187,6 +198,73 @@ export class OptimalDpor implements Splittable {
     node.wut = Sequence.from(this, r.seq).insertInto(node.wut);
   }
 
+  /**
+   * The branches the wakeup tree now has below a subtree that was handed out with old: each a
+   * chain after the last branch of a sibling list of old, as absorb() adds them. Null when the
+   * trees differ otherwise.
+   */
+  graftsBetween(old: unknown, now: unknown): Graft[] | null {
+    const grafts: Graft[] = [];
+    const walk = (a: WakeupNode | null, b: WakeupNode | null, path: number[]): boolean => {
+      let k = 0;
+      for (; a !== null; a = a.next, b = b.next, k++) {
+        if (b === null || a.tid !== b.tid || !sameTouches(a.touches, b.touches) || !walk(a.child, b.child, [...path, k])) return false;
+      }
+      if (b === null) return true;
+      // a list that was empty: only a subtree's root can gain one, which a worker cannot take
+      if (k === 0) return false;
+      grafts.push({ path, count: k, chain: b });
+      return true;
+    };
+    return walk(old as WakeupNode | null, now as WakeupNode | null, []) && grafts.length > 0 ? grafts : null;
+  }
+
+  /**
+   * In a worker: takes grafts into the subtree being explored when one thread, given them from
+   * the start, would have explored the same executions so far. That holds when each chain's
+   * list is still to be finished (its node on the current path, or below a branch still to be
+   * taken) and this search added nothing to that list (its insertions would have met the
+   * chain first), or when the chain lies below a branch passed over (then it changes nothing
+   * explored). False, leaving the tree as it may be, when one cannot be taken.
+   */
+  graft(grafts: unknown): boolean {
+    for (const g of grafts as Graft[]) if (!this.graftOne(g)) return false;
+    return true;
+  }
+
+  private graftOne({ path, count, chain }: Graft): boolean {
+    const nodes = this.path.nodes, floor = this.path.floor;
+    let list = this.subtree!.wut as WakeupNode | null;
+    // whether the list's node is on the current path (else it is still to come)
+    let live = true;
+    for (let d = 0; d < path.length; d++) {
+      let e = list!;
+      for (let k = path[d]; k > 0; k--) e = e.next!;
+      const owner = live ? nodes[floor + d] : undefined;
+      if (owner === undefined || pendingIn(owner.wut, e)) live = false;
+      else if (owner.at !== e) {
+        // passed over, asleep or disabled: nothing below it is explored, by one thread either
+        const explored = !((owner.sleep >> e.tid) & 1) && (owner.done >> e.tid) & 1;
+        return !explored;
+      }
+      list = e.child;
+    }
+    let tail: WakeupNode | null = null, n = 0;
+    for (let w = list; w !== null; w = w.next) { tail = w; n++; }
+    if (tail === null || n !== count) return false;
+    const owner = live ? nodes[floor + path.length] : undefined;
+    // its branches all come from the list: an insertion into its emptied list starts another
+    if (owner !== undefined && !(pendingIn(list, owner.at) && (owner.wut === null || pendingIn(list, owner.wut)))) return false;
+    tail.next = this.internTree(chain);
+    if (owner !== undefined && owner.wut === null) owner.wut = tail.next;
+    return true;
+  }
+
+  /** A tree from another thread, its touches shared with this search's. */
+  private internTree(w: WakeupNode | null): WakeupNode | null {
+    return w === null ? null : { tid: w.tid, touches: this.intern(w.touches), child: this.internTree(w.child), next: this.internTree(w.next) };
+  }
+
   treeSize(): number {
     return this.path.sized((n) => {
       // the current branch, the ones done, and those of the wakeup tree that nextBranch will not skip
@@ -199,7 +277,7 @@ export class OptimalDpor implements Splittable {
   /** A copy of the path with its wakeup trees, for looking ahead; it counts into stats of its own. */
   fork(): OptimalDpor {
     return new OptimalDpor(newStats(), { coordinator: true },
-      this.path.clone((n) => ({ ...n, wut: copyTree(n.wut), sub: copyTree(n.sub) })), this.interned);
+      this.path.clone((n) => ({ ...n, wut: copyTree(n.wut), sub: copyTree(n.sub), at: null })), this.interned);
   }
 
   notes(): string[] {
@@ -229,6 +307,16 @@ function nextOp(x: Execution, q: number, i: number): Op | null {
   const events = x.events;
   for (let k = i + 1; k < events.length; k++) if (events[k].tid === q) return events[k].op;
   return x.threads[q].pending;
+}
+
+/** Whether e is among the branches from w on. */
+function pendingIn(w: WakeupNode | null, e: WakeupNode | null): boolean {
+  for (; w !== null; w = w.next) if (w === e) return true;
+  return false;
+}
+
+function sameTouches(a: readonly Touch[], b: readonly Touch[]): boolean {
+  return a.length === b.length && a.every((t, k) => t.id === b[k].id && t.g === b[k].g);
 }
 
 function copyTree(w: WakeupNode | null): WakeupNode | null {

@@ -11,9 +11,10 @@
 // next execution, and its nodes join the coordinator's path, whose other branches are subtrees
 // for the idle workers. Workers look ahead: while the subtree in order runs, idle workers take
 // the subtrees that come next if it reports nothing more; one whose start turns out different
-// is cancelled and its work discarded.
+// is cancelled and its work discarded, unless all it lacks is branches its worker can still
+// take (Splittable.graft): reports add branches to the wakeup trees of subtrees looked ahead.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { Execution } from './execution.js';
 import type { Model } from './model.js';
 import type { CheckResult, IncompleteReason, Stats, Violation } from './result.js';
@@ -85,6 +86,8 @@ export type WorkerMessage =
   | { kind: 'reports'; id: number; reports: unknown[] }
   | { kind: 'progress'; id: number; executions: number }
   | { kind: 'done'; id: number; result: SubtreeResult }
+  /** whether the worker took the grafts sent for the subtree (else it ends it) */
+  | { kind: 'grafted'; id: number; ok: boolean }
   /** divergence: the model is not deterministic (ReplayDivergence) */
   | { kind: 'error'; id: number; divergence: boolean; message: string };
 
@@ -95,6 +98,8 @@ export interface WorkerData {
   deadline: number;
   /** Int32Array over it, indexed by CONTROL */
   control: SharedArrayBuffer;
+  /** where the coordinator sends grafts ({ id, grafts }), read between executions */
+  grafts: MessagePort;
 }
 
 /** The coordinator's requests to a worker, in shared memory: read between its executions. */
@@ -103,7 +108,9 @@ export const CONTROL = {
   cancel: 0,
   /** the id of a subtree to hand back after its next execution */
   handBack: 1,
-  length: 2,
+  /** the id of a subtree with grafts waiting */
+  graft: 2,
+  length: 3,
 } as const;
 
 interface Item {
@@ -122,11 +129,15 @@ interface Item {
   result: SubtreeResult | null;
   error: Error | null;
   settle: (() => void) | null;
+  /** grafts sent and not yet answered */
+  grafting: number;
+  grafted: (() => void) | null;
 }
 
 interface Slot {
   worker: Worker;
   control: Int32Array;
+  grafts: MessagePort;
   item: Item | null;
 }
 
@@ -192,13 +203,15 @@ class Coordinator {
     this.clocks = this.top.clocks ? new Clocks() : false;
     this.lookClocks = this.top.clocks ? new Clocks() : false;
     this.witnesses = new Map((model.witnesses ?? []).map((w) => [w, 0]));
-    const data: Omit<WorkerData, 'control'> = { source, strategy: name, stepBound: this.stepBound, deadline: this.deadline };
+    const data: Omit<WorkerData, 'control' | 'grafts'> = { source, strategy: name, stepBound: this.stepBound, deadline: this.deadline };
     for (let w = 0; w < opts.workers; w++) {
       const control = new SharedArrayBuffer(4 * CONTROL.length);
+      const grafts = new MessageChannel();
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
-        workerData: { ...data, control } satisfies WorkerData, resourceLimits: { maxYoungGenerationSizeMb: 3 * SEMI_SPACE_MB },
+        workerData: { ...data, control, grafts: grafts.port2 } satisfies WorkerData, transferList: [grafts.port2],
+        resourceLimits: { maxYoungGenerationSizeMb: 3 * SEMI_SPACE_MB },
       });
-      const slot: Slot = { worker, control: new Int32Array(control), item: null };
+      const slot: Slot = { worker, control: new Int32Array(control), grafts: grafts.port1, item: null };
       worker.on('message', (m: WorkerMessage) => this.receive(slot, m));
       worker.on('error', (err) => this.fail(slot, err));
       this.slots.push(slot);
@@ -265,6 +278,10 @@ class Coordinator {
     const left = this.maxExecutions - this.stats.executions;
     let item = this.items.get(key);
     if (!item || item.error) item = this.dispatch(spec, key, left, true);
+    while (item.grafting > 0 && !this.fatal) await new Promise<void>((resolve) => { item!.grafted = resolve; });
+    if (this.fatal) throw this.fatal;
+    // its worker could not take the grafts
+    if (this.items.get(key) !== item) item = this.dispatch(spec, key, left, true);
     this.inOrder = item;
     item.applied = 0;
     this.absorbReports(item);
@@ -305,9 +322,13 @@ class Coordinator {
   private dispatch(spec: SubtreeSpec, key: string, limit: number, first: boolean): Item {
     const place = spec.prefix.join('.');
     const stale = this.at.get(place);
-    if (stale) this.drop(stale);
+    if (stale) {
+      if (this.regraft(stale, spec, key)) return stale;
+      this.drop(stale);
+    }
     const item: Item = {
       id: this.nextId++, key, place, spec, limit, slot: null, reports: [], applied: -1, executions: 0, result: null, error: null, settle: null,
+      grafting: 0, grafted: null,
     };
     this.items.set(key, item);
     this.at.set(place, item);
@@ -358,13 +379,35 @@ class Coordinator {
     }
   }
 
+  /**
+   * A running subtree at the place of spec, which differs from it by branches its wakeup tree
+   * gained since: sends them to its worker, to take between executions if it still can, and
+   * files it as spec's. False when it is not such a subtree.
+   */
+  private regraft(stale: Item, spec: SubtreeSpec, key: string): boolean {
+    const old = stale.spec;
+    if (!stale.slot || stale.result || !this.top.graftsBetween || old.from !== spec.from || old.sleep !== spec.sleep) return false;
+    const grafts = this.top.graftsBetween(old.wut, spec.wut);
+    if (grafts === null) return false;
+    this.items.delete(stale.key);
+    stale.key = key;
+    stale.spec = spec;
+    this.items.set(key, stale);
+    stale.grafting++;
+    stale.slot.grafts.postMessage({ id: stale.id, grafts });
+    Atomics.store(stale.slot.control, CONTROL.graft, stale.id);
+    return true;
+  }
+
   /** Forgets a subtree, cancelling it if a worker is on it. */
   private drop(item: Item): void {
-    this.items.delete(item.key);
+    if (this.items.get(item.key) === item) this.items.delete(item.key);
     if (this.at.get(item.place) === item) this.at.delete(item.place);
     const q = this.queue.indexOf(item);
     if (q >= 0) this.queue.splice(q, 1);
     else if (item.slot && !item.result) Atomics.store(item.slot.control, CONTROL.cancel, item.id);
+    item.grafting = 0;
+    item.grafted?.();
   }
 
   private receive(slot: Slot, m: WorkerMessage): void {
@@ -383,8 +426,14 @@ class Coordinator {
       case 'progress':
         item.executions = m.executions;
         return;
+      case 'grafted':
+        if (!m.ok) this.drop(item);
+        else if (--item.grafting === 0) item.grafted?.();
+        return;
       case 'done':
-        if (!m.result.cancelled) item.result = m.result;
+        // ended before it could take its grafts: explored without them
+        if (item.grafting > 0) this.drop(item);
+        else if (!m.result.cancelled) item.result = m.result;
         break;
       case 'error':
         item.error = m.divergence ? new ReplayDivergence(m.message) : new Error(m.message);
@@ -400,6 +449,7 @@ class Coordinator {
   /** A worker died (it could not load the model, or ran out of memory): the search cannot go on. */
   private fail(slot: Slot, err: Error): void {
     this.fatal ??= new Error(`a worker thread failed: ${err.message}`);
+    slot.item?.grafted?.();
     slot.item = null;
     this.inOrder?.settle?.();
   }
@@ -418,6 +468,7 @@ class Coordinator {
   }
 
   async close(): Promise<void> {
+    for (const s of this.slots) s.grafts.close();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

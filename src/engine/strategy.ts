@@ -77,6 +77,10 @@ export interface Splittable extends Strategy {
   next(): boolean;
   /** coordinator: a copy of its part of the tree, to look ahead on */
   fork(): Splittable;
+  /** coordinator: what a subtree handed out with the wakeup tree old lacks to be the one with now (for graft()), null if not only branches */
+  graftsBetween?(old: unknown, now: unknown): unknown;
+  /** worker: takes those branches into its subtree between executions; false if one thread would have explored differently so far */
+  graft?(grafts: unknown): boolean;
   /** worker: handOver() gives what is left of its subtree (after a finish() that found more); coordinator: adopt() goes on from it, finished() counts a subtree done */
   readonly path: Pick<Path<PathNode>, 'handOver' | 'adopt' | 'finished'>;
 }

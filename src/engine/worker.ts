@@ -1,10 +1,10 @@
 // A worker thread of parallel exploration (parallel.ts): explores the subtrees the coordinator
 // sends, one at a time, streaming the races that belong to the coordinator's nodes.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { drive, newStats } from './driver.js';
 import { LockGraph } from './lockdep.js';
 import { CONTROL, loadSource, splittable, type SubtreeResult, type WorkerData, type WorkerMessage } from './parallel.js';
-import type { Strategy, SubtreeSpec } from './strategy.js';
+import type { Splittable, Strategy, SubtreeSpec } from './strategy.js';
 import { ReplayDivergence, type Handover } from './tree.js';
 
 const data = workerData as WorkerData;
@@ -12,6 +12,20 @@ const port = parentPort!;
 const control = new Int32Array(data.control);
 const model = await loadSource(data.source);
 const post = (m: WorkerMessage): void => port.postMessage(m);
+
+/** Takes the grafts waiting for subtree id into s, while it can (more: it has executions left); says whether it took them all. */
+function takeGrafts(s: Splittable, id: number, more: boolean): boolean {
+  Atomics.compareExchange(control, CONTROL.graft, id, 0);
+  let ok = true;
+  for (let m = receiveMessageOnPort(data.grafts); m; m = receiveMessageOnPort(data.grafts)) {
+    const g = m.message as { id: number; grafts: unknown };
+    // for a subtree that ended before
+    if (g.id !== id) continue;
+    ok &&= more && s.graft!(g.grafts);
+    post({ kind: 'grafted', id, ok });
+  }
+  return ok;
+}
 
 port.on('message', ({ id, spec, limit, knownEdges }: { id: number; spec: SubtreeSpec; limit: number; knownEdges: string[] }) => {
   try {
@@ -32,6 +46,8 @@ port.on('message', ({ id, spec, limit, knownEdges }: { id: number; spec: Subtree
           post({ kind: 'reports', id, reports });
           reports = [];
         }
+        // branches that reports gave the subtree since it was sent; the coordinator drops it if refused
+        if (Atomics.load(control, CONTROL.graft) === id && !takeGrafts(s, id, more)) return false;
         if (more && Atomics.load(control, CONTROL.handBack) === id) {
           handover = s.path.handOver();
           return false;
