@@ -165,6 +165,8 @@ export async function exploreInWorkers(source: ModelSource, opts: ParallelOption
   if (!(SPLITTABLE as readonly StrategyName[]).includes(name)) {
     throw new RangeError(`parallel exploration needs an exhaustive strategy (${SPLITTABLE.join(', ')}), not ${name}`);
   }
+  // with none the coordinator would wait for ever
+  if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new RangeError(`parallel exploration needs a whole number of workers, at least 1, not ${opts.workers}`);
   const model = await loadSource(source);
   const coordinator = new Coordinator(model, source, name as SplittableName, opts);
   try {
@@ -431,14 +433,14 @@ class Coordinator {
         else if (--item.grafting === 0) item.grafted?.();
         return;
       case 'done':
-        // ended before it could take its grafts: explored without them
-        if (item.grafting > 0) this.drop(item);
-        else if (!m.result.cancelled) item.result = m.result;
+        if (!m.result.cancelled) item.result = m.result;
         break;
       case 'error':
         item.error = m.divergence ? new ReplayDivergence(m.message) : new Error(m.message);
         break;
     }
+    // ended before it could take its grafts: explored without them
+    if (item.grafting > 0) this.drop(item);
     slot.item = null;
     item.slot = null;
     item.settle?.();

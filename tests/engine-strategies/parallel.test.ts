@@ -1,6 +1,7 @@
 // Parallel exploration against one thread: the same verdict, counterexample, witnesses and
 // every count, on the classic benchmarks and the VFIO designs, including runs made to split
-// subtrees further at every chance (handBackAfterMs: 0).
+// subtrees further at every chance (handBackAfterMs: 0) and one long enough for lookaheads to
+// take grafts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { explore, type CheckResult, type StrategyName } from '../../src/engine/index.js';
@@ -66,6 +67,12 @@ describe('parallel exploration gives what one thread gives', () => {
     assert.equal(r.violation?.kind, 'deadlock');
   });
 
+  it('fault in growth threads-3, whose lookaheads gain branches as they run (grafts)', async () => {
+    const growth = { module: new URL('../../src/scenarios/index.js', import.meta.url).href, export: 'growthModel', args: ['fault', 'threads', 3] };
+    const r = await same(growth, 'optimal');
+    assert.equal(r.stats.executions, 716);
+  });
+
   it('budgets cut it where they cut one thread', async () => {
     const r = await same(classic('indexer', 13), 'optimal', { maxExecutions: 40 });
     assert.equal(r.incomplete, 'max-executions');
@@ -85,7 +92,8 @@ describe('parallel exploration gives what one thread gives', () => {
     await assert.rejects(exploreInWorkers(source, { workers: 2 }), /a worker thread failed: this model loads on the main thread only/);
   });
 
-  it('refuses sampling strategies', async () => {
+  it('refuses sampling strategies, and no workers', async () => {
     await assert.rejects(exploreInWorkers(classic('demoRace'), { strategy: 'random', workers: 2 }), /exhaustive strategy/);
+    await assert.rejects(exploreInWorkers(classic('demoRace'), { workers: 0 }), /at least 1, not 0/);
   });
 });
