@@ -255,14 +255,9 @@ export class OptimalDpor implements Splittable {
     const owner = live ? nodes[floor + path.length] : undefined;
     // its branches all come from the list: an insertion into its emptied list starts another
     if (owner !== undefined && !(pendingIn(list, owner.at) && (owner.wut === null || pendingIn(list, owner.wut)))) return false;
-    tail.next = this.internTree(chain);
+    tail.next = copyTree(chain, (t) => this.intern(t));
     if (owner !== undefined && owner.wut === null) owner.wut = tail.next;
     return true;
-  }
-
-  /** A tree from another thread, its touches shared with this search's. */
-  private internTree(w: WakeupNode | null): WakeupNode | null {
-    return w === null ? null : { tid: w.tid, touches: this.intern(w.touches), child: this.internTree(w.child), next: this.internTree(w.next) };
   }
 
   treeSize(): number {
@@ -319,8 +314,9 @@ function sameTouches(a: readonly Touch[], b: readonly Touch[]): boolean {
   return a.length === b.length && a.every((t, k) => t.id === b[k].id && t.g === b[k].g);
 }
 
-function copyTree(w: WakeupNode | null): WakeupNode | null {
-  return w === null ? null : { tid: w.tid, touches: w.touches, child: copyTree(w.child), next: copyTree(w.next) };
+/** A copy of a wakeup tree; touches maps its steps' touches (a tree from another thread: to this search's own). */
+function copyTree(w: WakeupNode | null, touches = (t: readonly Touch[]): readonly Touch[] => t): WakeupNode | null {
+  return w === null ? null : { tid: w.tid, touches: touches(w.touches), child: copyTree(w.child, touches), next: copyTree(w.next, touches) };
 }
 
 /** A sequence as it travels from a worker to the coordinator: its clocks copied, its touches made. */

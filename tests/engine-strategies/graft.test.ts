@@ -35,7 +35,11 @@ function explore(model: Model, spec: SubtreeSpec, steps: Step[] = []) {
     finish: (x) => {
       schedules.push(x.schedule.join('.'));
       const more = s.finish(x);
-      for (const g of steps) if (g.at === schedules.length) took &&= ++given > 0 && more && s.graft(structuredClone(g.grafts));
+      for (const g of steps) {
+        if (g.at !== schedules.length) continue;
+        given++;
+        took &&= more && s.graft(structuredClone(g.grafts));
+      }
       return took && more;
     },
   };
